@@ -1,0 +1,1 @@
+"""Plain data types, time base, progress/cancel and error types. No Qt, numpy only."""

@@ -1,0 +1,1 @@
+"""The synthetic demo corpus (always labelled synthetic)."""

@@ -1,0 +1,1 @@
+"""Audio and body features (versioned, with units) and their windowing."""

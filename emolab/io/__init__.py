@@ -1,0 +1,1 @@
+"""Reading and writing what recordings are made of: names, audio, body movement."""

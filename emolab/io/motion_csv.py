@@ -1,0 +1,162 @@
+"""Wide CSV motion files: an optional ``time`` column, then ``<joint>_x,<joint>_y,<joint>_z``.
+
+Optional leading comment lines carry settings as ``key=value`` words::
+
+    # emolab-motion v1 skeleton=kinect_v2 units=m fps=60 up=y
+    time,SpineBase_x,SpineBase_y,SpineBase_z,...
+    0.000000,0.01,0.95,2.10,...
+
+- ``units``: m, cm, mm, in or dm; inferred from the figure's height when absent.
+- ``fps``: needed only when there is no time column.
+- ``up``: y (default) or z; z-up data is turned to y-up (x, z, −y).
+- ``parents``: comma-separated parent index per joint (−1 for a root).
+Empty cells or ``nan`` mark a missing joint. Joints are matched to a bundled topology
+(Kinect v2, humanoid BVH names) for parents and roles.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from emolab.core.errors import CorruptFile, EmptyFile
+from emolab.io.motion import (
+    UNIT_SCALES,
+    MotionClip,
+    _figure_height,
+    infer_units,
+    register_reader,
+    register_writer,
+)
+from emolab.io.skeletons import skeleton_for_names
+
+TIME_COLUMNS = ("time", "t", "timestamp", "seconds")
+_AXES = ("x", "y", "z")
+
+
+def _parse_settings(comment_lines: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for line in comment_lines:
+        for word in line.lstrip("#").split():
+            key, sep, value = word.partition("=")
+            if sep:
+                settings[key.strip().lower()] = value.strip()
+    return settings
+
+
+def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
+    """Read a wide CSV motion file (see module docs); errors name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorruptFile(f"is not a UTF-8 text file ({exc.reason})", path) from exc
+    lines = text.splitlines()
+    comments, first = [], 0
+    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
+        comments.append(lines[first])
+        first += 1
+    if first >= len(lines):
+        raise EmptyFile("has no header row", path)
+    settings = _parse_settings(comments)
+    rows = list(csv.reader(lines[first:]))
+    header = [h.strip() for h in rows[0]]
+    header_line = first + 1
+    has_time = header[0].lower() in TIME_COLUMNS
+    coords = header[1:] if has_time else header
+    if not coords or len(coords) % 3:
+        raise CorruptFile(
+            f"header has {len(coords)} coordinate columns; expected <joint>_x,_y,_z triplets",
+            path,
+            header_line,
+        )
+    names = []
+    for j in range(0, len(coords), 3):
+        triplet = coords[j : j + 3]
+        stems = {c.rsplit("_", 1)[0] for c in triplet}
+        axes = [c.rsplit("_", 1)[-1].lower() if "_" in c else "" for c in triplet]
+        if len(stems) != 1 or axes != list(_AXES):
+            raise CorruptFile(
+                f"columns {', '.join(triplet)} are not one joint's _x, _y, _z", path, header_line
+            )
+        names.append(stems.pop())
+    data_rows = [(i, r) for i, r in enumerate(rows[1:], start=header_line + 1) if any(r)]
+    if not data_rows:
+        raise EmptyFile("has no motion frames", path)
+    values = np.empty((len(data_rows), len(header)), dtype=np.float64)
+    for k, (line, row) in enumerate(data_rows):
+        if len(row) != len(header):
+            raise CorruptFile(
+                f"row has {len(row)} values; the header has {len(header)} columns", path, line
+            )
+        for c, cell in enumerate(row):
+            cell = cell.strip()
+            if cell == "" or cell.lower() == "nan":
+                values[k, c] = np.nan
+                continue
+            try:
+                values[k, c] = float(cell)
+            except ValueError:
+                raise CorruptFile(
+                    f"value '{cell}' in column '{header[c]}' is not a number", path, line
+                ) from None
+    if has_time:
+        times = values[:, 0]
+        if not np.isfinite(times).all():
+            raise CorruptFile("time column has empty or non-finite values", path)
+        if times.size > 1 and not (np.diff(times) > 0).all():
+            bad = int(np.argmax(np.diff(times) <= 0)) + 1
+            raise CorruptFile("time does not increase", path, data_rows[bad][0])
+        positions = values[:, 1:]
+    else:
+        fps = settings.get("fps")
+        if fps is None:
+            raise CorruptFile("has no time column and no '# fps=' setting", path)
+        times = np.arange(len(values)) / float(fps)
+        positions = values
+    positions = positions.reshape(len(values), len(names), 3)
+    up = settings.get("up", "y").lower()
+    if up == "z":
+        positions = np.stack([positions[..., 0], positions[..., 2], -positions[..., 1]], axis=-1)
+    elif up != "y":
+        raise CorruptFile(f"up axis '{up}' is not y or z", path)
+    chosen = units or settings.get("units") or infer_units(_figure_height(positions))
+    if chosen not in UNIT_SCALES:
+        raise CorruptFile(f"unknown length unit '{chosen}'", path)
+    parents = None
+    if "parents" in settings:
+        try:
+            parents = [int(p) for p in settings["parents"].split(",")]
+        except ValueError:
+            raise CorruptFile("'# parents=' is not a list of whole numbers", path) from None
+        if len(parents) != len(names) or any(not -1 <= p < len(names) for p in parents):
+            raise CorruptFile(f"'# parents=' does not give {len(names)} joint indices", path)
+    return MotionClip(
+        frame_times=times,
+        positions=(positions * UNIT_SCALES[chosen]).astype(np.float32),
+        skeleton=skeleton_for_names(names, parents, name=settings.get("skeleton", "custom")),
+        path=path,
+        source_units=chosen,
+    )
+
+
+def write_motion_csv(path: str | Path, clip: MotionClip, precision: int = 6) -> None:
+    """Write a clip as wide CSV in metres, y up, with a settings comment line."""
+    header = ["time"] + [f"{n}_{a}" for n in clip.joint_names for a in _AXES]
+    flat = clip.positions.reshape(clip.n_frames, -1).astype(np.float64)
+    fmt = f"{{:.{precision}f}}"
+    lines = [
+        f"# emolab-motion v1 skeleton={clip.skeleton.name} units=m up=y fps={clip.fps:.6g}",
+        "# parents=" + ",".join(str(p) for p in clip.parents),
+        ",".join(header),
+    ]
+    for t, row in zip(clip.frame_times, flat, strict=True):
+        cells = ["" if np.isnan(v) else fmt.format(v) for v in row]
+        lines.append(fmt.format(t) + "," + ",".join(cells))
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+register_reader(".csv", read_motion_csv)
+register_writer(".csv", write_motion_csv)

@@ -1,0 +1,1 @@
+"""Fusion classifiers, training, evaluation and safe persistence."""

@@ -1,0 +1,452 @@
+"""The project file: one SQLite database (WAL, foreign keys, ``user_version`` migrations).
+
+A :class:`Project` is used from the thread that opened it (sqlite3's rule); a worker
+thread opens its own. Every write is its own committed transaction unless grouped with
+:meth:`Project.transaction`. SQL stays inside ``emolab.project``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from emolab import __version__
+from emolab.core.errors import ProjectError, ProjectTooNew
+from emolab.project.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+
+PROJECT_SUFFIX = ".emolab"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def utc_now() -> str:
+    """Current time as ISO 8601 UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: int
+    code: str
+    collection: str | None
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    id: int
+    recording_id: int
+    modality: str
+    path: str  # relative to the project folder (POSIX), or absolute if not below it
+    format: str
+    duration: float  # seconds
+    rate: float  # Hz
+    frames: int
+    channels: int  # audio channels, or joints for body files
+    missing_fraction: float
+    size: int
+    sha256: str
+    mtime: float
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    id: int
+    key: str
+    scheme: str
+    participant_id: int
+    participant: str
+    emotion: str | None
+    intensity: str | None
+    statement: str | None
+    repetition: str | None
+    collection: str | None
+    fields: dict[str, str]
+    sync_offset: float  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    path: str
+    format_version: int
+    created_by: str
+    synthetic: bool
+    schemes: list[str]
+    participants: int
+    recordings: int
+    paired: int
+    audio_only: int
+    body_only: int
+    media_files: int
+    raters: int
+    ratings: int
+    models: int
+    active_model: str | None
+    suggestions: int
+
+
+def _read_header_version(path: Path) -> tuple[int, int]:
+    """(user_version, application_id) of an existing file, read without writing to it.
+
+    Both live in the database header (offsets 60 and 68). A WAL file beside it may hold a
+    newer page 1, so then SQLite itself is asked, read-only.
+    """
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if header[:16] != _SQLITE_MAGIC or len(header) < 100:
+        raise ProjectError("is not an emolab project (not an SQLite database)", path)
+    version = int.from_bytes(header[60:64], "big")
+    app_id = int.from_bytes(header[68:72], "big")
+    if path.with_name(path.name + "-wal").exists():
+        try:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"cannot be read as a project: {exc}", path) from exc
+    return int(version), int(app_id)
+
+
+class Project:
+    """An open project file."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection):
+        self.path = path
+        self.root = path.parent
+        self._con = con
+        self._in_transaction = False
+
+    # ---- opening -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path) -> Project:
+        """Create a new, empty project file (refuses to overwrite)."""
+        path = Path(path).absolute()
+        if path.exists():
+            raise ProjectError("already exists; open it instead of creating it", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls._connect(path, new=True)
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> Project:
+        """Open a project, migrating an older format; a newer format is refused untouched."""
+        path = Path(path).absolute()
+        if not path.exists():
+            if create:
+                return cls.create(path)
+            raise ProjectError("does not exist", path)
+        if path.is_dir():
+            raise ProjectError("is a folder, not a project file", path)
+        version, app_id = _read_header_version(path)
+        if app_id not in (0, APPLICATION_ID):
+            raise ProjectError("is an SQLite database of another application", path)
+        if app_id == 0:
+            raise ProjectError("is an SQLite database but not an emolab project", path)
+        if version > LATEST_VERSION:
+            raise ProjectTooNew(
+                f"was written by a newer emolab (project format {version}; this emolab "
+                f"{__version__} reads formats up to {LATEST_VERSION}). Update emolab to open "
+                f"it; the file was not changed.",
+                path,
+            )
+        if version < LATEST_VERSION:
+            backup = path.with_name(f"{path.name}.v{version}.bak")
+            if not backup.exists():
+                shutil.copy2(path, backup)
+        return cls._connect(path, new=False)
+
+    @classmethod
+    def _connect(cls, path: Path, new: bool) -> Project:
+        try:
+            con = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"cannot be opened: {exc}", path) from exc
+        project = cls(path, con)
+        project._migrate(new)
+        return project
+
+    def _migrate(self, new: bool) -> None:
+        version = self._con.execute("PRAGMA user_version").fetchone()[0]
+        for step in range(version, LATEST_VERSION):
+            with self.transaction():
+                MIGRATIONS[step](self._con)
+                self._con.execute(f"PRAGMA user_version = {step + 1}")
+                self._con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        if new:
+            self.set_meta("created_by", f"emolab {__version__}")
+            self.set_meta("created_at", utc_now())
+        if version != LATEST_VERSION:
+            self.set_meta("last_migrated_by", f"emolab {__version__}")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def format_version(self) -> int:
+        return int(self._con.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed unit of work (nested use joins the outer transaction)."""
+        if self._in_transaction:
+            yield self._con
+            return
+        self._con.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        else:
+            self._con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        """Run one statement (for modules inside ``emolab.project``)."""
+        return self._con.execute(sql, params)
+
+    # ---- meta / settings -----------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._con.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def setting(self, key: str, default: object = None) -> object:
+        """A JSON-valued project setting (e.g. ``hide_suggestions_until_rated``)."""
+        raw = self.meta(f"setting.{key}")
+        return default if raw is None else json.loads(raw)
+
+    def set_setting(self, key: str, value: object) -> None:
+        self.set_meta(f"setting.{key}", json.dumps(value))
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the project holds the generated (synthetic) demo corpus."""
+        return self.meta("synthetic") == "1"
+
+    # ---- participants, recordings, media -------------------------------------------------
+    def ensure_participant(self, code: str, collection: str | None) -> int:
+        row = self._con.execute("SELECT id FROM participants WHERE code = ?", (code,)).fetchone()
+        if row:
+            if collection is not None:
+                self._con.execute(
+                    "UPDATE participants SET collection = ? WHERE id = ?", (collection, row[0])
+                )
+            return int(row[0])
+        cur = self._con.execute(
+            "INSERT INTO participants(code, collection) VALUES (?, ?)", (code, collection)
+        )
+        return int(cur.lastrowid)
+
+    def participants(self) -> list[Participant]:
+        rows = self._con.execute(
+            "SELECT id, code, collection, notes FROM participants ORDER BY code"
+        )
+        return [Participant(r["id"], r["code"], r["collection"], r["notes"]) for r in rows]
+
+    def ensure_recording(
+        self,
+        key: str,
+        scheme: str,
+        participant_id: int,
+        labels: dict[str, str | None],
+        fields: dict[str, str],
+    ) -> tuple[int, bool]:
+        """Id of the recording with ``key``, creating it; also says whether it is new."""
+        row = self._con.execute("SELECT id FROM recordings WHERE key = ?", (key,)).fetchone()
+        if row:
+            return int(row[0]), False
+        cur = self._con.execute(
+            "INSERT INTO recordings(key, scheme, participant_id, emotion, intensity, statement,"
+            " repetition, collection, fields, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                key,
+                scheme,
+                participant_id,
+                labels.get("emotion"),
+                labels.get("intensity"),
+                labels.get("statement"),
+                labels.get("repetition"),
+                labels.get("collection"),
+                json.dumps(fields, sort_keys=True),
+                utc_now(),
+            ),
+        )
+        return int(cur.lastrowid), True
+
+    _RECORDING_SQL = (
+        "SELECT r.*, p.code AS participant FROM recordings r "
+        "JOIN participants p ON p.id = r.participant_id"
+    )
+
+    @staticmethod
+    def _recording(row: sqlite3.Row) -> Recording:
+        return Recording(
+            id=row["id"],
+            key=row["key"],
+            scheme=row["scheme"],
+            participant_id=row["participant_id"],
+            participant=row["participant"],
+            emotion=row["emotion"],
+            intensity=row["intensity"],
+            statement=row["statement"],
+            repetition=row["repetition"],
+            collection=row["collection"],
+            fields=json.loads(row["fields"]),
+            sync_offset=row["sync_offset"],
+        )
+
+    def recordings(self) -> list[Recording]:
+        rows = self._con.execute(self._RECORDING_SQL + " ORDER BY r.key")
+        return [self._recording(r) for r in rows]
+
+    def recording(self, recording_id: int) -> Recording:
+        row = self._con.execute(self._RECORDING_SQL + " WHERE r.id = ?", (recording_id,)).fetchone()
+        if row is None:
+            raise ProjectError(f"has no recording with id {recording_id}", self.path)
+        return self._recording(row)
+
+    def recording_by_key(self, key: str) -> Recording | None:
+        row = self._con.execute(self._RECORDING_SQL + " WHERE r.key = ?", (key,)).fetchone()
+        return None if row is None else self._recording(row)
+
+    def set_sync_offset(self, recording_id: int, seconds: float) -> None:
+        """Save the audio→motion offset (s) of a recording."""
+        with self.transaction():
+            self._con.execute(
+                "UPDATE recordings SET sync_offset = ? WHERE id = ?", (float(seconds), recording_id)
+            )
+
+    @staticmethod
+    def _media(row: sqlite3.Row) -> MediaFile:
+        return MediaFile(**{f.name: row[f.name] for f in fields(MediaFile)})
+
+    def media(self, recording_id: int | None = None) -> list[MediaFile]:
+        if recording_id is None:
+            rows = self._con.execute("SELECT * FROM media ORDER BY recording_id, modality")
+        else:
+            rows = self._con.execute(
+                "SELECT * FROM media WHERE recording_id = ? ORDER BY modality", (recording_id,)
+            )
+        return [self._media(r) for r in rows]
+
+    def media_of(self, recording_id: int, modality: str) -> MediaFile | None:
+        row = self._con.execute(
+            "SELECT * FROM media WHERE recording_id = ? AND modality = ?", (recording_id, modality)
+        ).fetchone()
+        return None if row is None else self._media(row)
+
+    def upsert_media(self, recording_id: int, modality: str, values: dict) -> None:
+        columns = ["recording_id", "modality", *values, "imported_at"]
+        params = [recording_id, modality, *values.values(), utc_now()]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+        self._con.execute(
+            f"INSERT INTO media({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT(recording_id, modality) DO UPDATE SET {updates}",
+            params,
+        )
+
+    def relative_path(self, path: Path) -> str:
+        """How a media path is stored: relative to the project folder when below it."""
+        path = Path(path).absolute()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def media_path(self, media: MediaFile) -> Path:
+        """Absolute path of a media file."""
+        stored = Path(media.path)
+        return stored if stored.is_absolute() else self.root / stored
+
+    def media_status(self, media: MediaFile) -> str:
+        """'ok', 'missing' or 'changed' (size or modification time differs from import)."""
+        path = self.media_path(media)
+        try:
+            stat = path.stat()
+        except OSError:
+            return "missing"
+        if stat.st_size != media.size or abs(stat.st_mtime - media.mtime) > 1e-3:
+            return "changed"
+        return "ok"
+
+    # ---- raters --------------------------------------------------------------------------
+    def ensure_rater(self, name: str) -> int:
+        name = name.strip()
+        if not name:
+            raise ProjectError("a rater needs a name", self.path)
+        with self.transaction():
+            row = self._con.execute("SELECT id FROM raters WHERE name = ?", (name,)).fetchone()
+            if row:
+                return int(row[0])
+            cur = self._con.execute(
+                "INSERT INTO raters(name, created_at) VALUES (?, ?)", (name, utc_now())
+            )
+            return int(cur.lastrowid)
+
+    def raters(self) -> list[tuple[int, str]]:
+        return [
+            (r[0], r[1]) for r in self._con.execute("SELECT id, name FROM raters ORDER BY name")
+        ]
+
+    # ---- summary -------------------------------------------------------------------------
+    def record_import(self, folder: str, scheme: str, report: dict) -> None:
+        self._con.execute(
+            "INSERT INTO import_runs(at, folder, scheme, report) VALUES (?, ?, ?, ?)",
+            (utc_now(), folder, scheme, json.dumps(report)),
+        )
+
+    def summary(self) -> ProjectSummary:
+        one = lambda sql: self._con.execute(sql).fetchone()[0]  # noqa: E731
+        modal = self._con.execute(
+            "SELECT SUM(n = 2), SUM(n = 1 AND m = 'audio'), SUM(n = 1 AND m = 'body') FROM "
+            "(SELECT COUNT(*) AS n, MIN(modality) AS m FROM media GROUP BY recording_id)"
+        ).fetchone()
+        active = self._con.execute("SELECT name FROM models WHERE active = 1").fetchone()
+        schemes = [r[0] for r in self._con.execute("SELECT DISTINCT scheme FROM recordings")]
+        return ProjectSummary(
+            path=str(self.path),
+            format_version=self.format_version,
+            created_by=self.meta("created_by", "unknown") or "unknown",
+            synthetic=self.synthetic,
+            schemes=schemes,
+            participants=one("SELECT COUNT(*) FROM participants"),
+            recordings=one("SELECT COUNT(*) FROM recordings"),
+            paired=modal[0] or 0,
+            audio_only=modal[1] or 0,
+            body_only=modal[2] or 0,
+            media_files=one("SELECT COUNT(*) FROM media"),
+            raters=one("SELECT COUNT(*) FROM raters"),
+            ratings=one("SELECT COUNT(*) FROM ratings"),
+            models=one("SELECT COUNT(*) FROM models"),
+            active_model=active[0] if active else None,
+            suggestions=one("SELECT COUNT(*) FROM suggestions"),
+        )

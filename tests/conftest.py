@@ -1,0 +1,74 @@
+"""Shared fixtures. Qt runs offscreen; per-user folders point into a temporary directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep per-user data, config and cache (platformdirs) out of the real home."""
+    base = tmp_path_factory.getbasetemp() / "xdg"
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(base / var.lower()))
+
+
+@pytest.fixture
+def tone() -> tuple[np.ndarray, int]:
+    """One second of a 220 Hz sine at 16 kHz, amplitude 0.3."""
+    sr = 16_000
+    t = np.arange(sr) / sr
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr
+
+
+SIMPLE_BVH = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  JOINT Spine
+  {
+    OFFSET 0 50 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT Head
+    {
+      OFFSET 0 40 0
+      CHANNELS 3 Zrotation Xrotation Yrotation
+      End Site
+      {
+        OFFSET 0 20 0
+      }
+    }
+  }
+  JOINT LeftUpLeg
+  {
+    OFFSET 10 0 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT LeftFoot
+    {
+      OFFSET 0 -80 0
+      CHANNELS 3 Zrotation Xrotation Yrotation
+    }
+  }
+}
+MOTION
+Frames: 3
+Frame Time: 0.0166667
+0 90 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+0 90 0 90 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+5 90 0 0 90 0 0 0 0 0 0 0 0 0 0 0 0 0
+"""
+
+
+@pytest.fixture
+def simple_bvh(tmp_path: Path) -> Path:
+    """A 3-frame BVH in centimetres with known world positions."""
+    path = tmp_path / "simple.bvh"
+    path.write_text(SIMPLE_BVH)
+    return path
