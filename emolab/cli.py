@@ -59,17 +59,30 @@ def _cmd_info(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         summary = project.summary()
         statuses = [project.media_status(m) for m in project.media()]
+        counts = project.counts()
+        unpaired = project.unpaired()
+        last = project.last_import() or {}
     missing, changed = statuses.count("missing"), statuses.count("changed")
+    rejects = last.get("rejected", [])
     if args.json:
-        print(
-            json.dumps(
-                {**asdict(summary), "media_missing": missing, "media_changed": changed}, indent=2
-            )
+        data = asdict(summary)
+        data["participants"] = summary.participants
+        data.update(
+            schema_version=summary.format_version,
+            files=summary.media_files,
+            media_missing=missing,
+            media_changed=changed,
+            per_emotion=counts["emotion"],
+            per_participant=counts["participant"],
+            per_modality=counts["modality"],
+            unpaired=[{"key": k, "has": m} for k, m in unpaired],
+            rejects=rejects,
         )
+        print(json.dumps(data, indent=2))
         return 0
     rows = [
         ("Project", summary.path),
-        ("Format", f"{summary.format_version} (created by {summary.created_by})"),
+        ("Schema version", f"{summary.format_version} (created by {summary.created_by})"),
         ("Data", "SYNTHETIC demo corpus" if summary.synthetic else "recordings"),
         ("Naming schemes", ", ".join(summary.schemes) or "-"),
         ("Participants", summary.participants),
@@ -83,9 +96,23 @@ def _cmd_info(args: argparse.Namespace) -> int:
         ("Models", f"{summary.models} (active: {summary.active_model or 'bundled default'})"),
         ("Suggestions", summary.suggestions),
     ]
+    for name, key in (
+        ("emotion", "Per emotion"),
+        ("participant", "Per participant"),
+        ("modality", "Per modality"),
+    ):
+        rows.append((key, ", ".join(f"{k} {v}" for k, v in counts[name].items()) or "-"))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
+    if unpaired:
+        print(f"\nUnpaired recordings ({len(unpaired)}):")
+        for key, has in unpaired:
+            print(f"  {key}: {has} only")
+    if rejects:
+        print(f"\nRejected by the last import ({len(rejects)}):")
+        for r in rejects:
+            print(f"  {r['path']}: {r['reason']}")
     return 0
 
 

@@ -39,6 +39,7 @@ def test_import_then_info_json(tmp_path, tone, capsys):
     folder = tmp_path / "rec"
     folder.mkdir()
     sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
+    (folder / "02-03-01-01-01-01-99x.wav").write_bytes(b"")
     project = tmp_path / "study.emolab"
     assert run(["import", str(project), str(folder), "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -46,6 +47,15 @@ def test_import_then_info_json(tmp_path, tone, capsys):
     assert run(["info", str(project), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["recordings"] == 1
+    assert info["files"] == 1
+    assert info["paired"] == 0
+    assert info["participants"] == 1
+    assert info["schema_version"] >= 1
+    assert info["per_emotion"] == {"happy": 1}
+    assert info["unpaired"] == [{"key": "03-01-01-01-01-02", "has": "audio"}]
+    assert len(info["rejects"]) == 1
+    assert info["rejects"][0]["path"].endswith("02-03-01-01-01-01-99x.wav")
+    assert info["rejects"][0]["reason"]
     assert info["audio_only"] == 1
     assert info["media_missing"] == 0
     assert info["synthetic"] is False

@@ -43,7 +43,6 @@ class ImportReport:
     folder: str
     scheme: str = ""
     files_seen: int = 0
-    ignored: int = 0  # files whose extension is not a media format
     recordings_added: int = 0
     media_added: int = 0
     media_unchanged: int = 0
@@ -60,7 +59,7 @@ class ImportReport:
         lines = [
             f"Folder: {self.folder}",
             f"Naming scheme: {self.scheme or '(none recognised)'}",
-            f"Files seen: {self.files_seen} ({self.ignored} not media, ignored)",
+            f"Files seen: {self.files_seen}",
             f"Recordings added: {self.recordings_added}",
             f"Media files added: {self.media_added}, updated: {self.media_updated}, "
             f"unchanged: {self.media_unchanged}",
@@ -110,9 +109,9 @@ def media_facts(path: Path, modality: str) -> dict:
     }
 
 
-def find_media_files(folder: Path, skip: set[Path] = frozenset()) -> tuple[list[Path], int]:
-    """Media files below ``folder`` (sorted; hidden entries skipped) and a count of others."""
-    found, others = [], 0
+def find_media_files(folder: Path, skip: set[Path] = frozenset()) -> tuple[list[Path], list[Path]]:
+    """Media files below ``folder`` and the other files (both sorted; hidden ones skipped)."""
+    found, others = [], []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -124,7 +123,7 @@ def find_media_files(folder: Path, skip: set[Path] = frozenset()) -> tuple[list[
             if path.suffix.lower() in _ALL_MEDIA:
                 found.append(path)
             else:
-                others += 1
+                others.append(path)
     return found, others
 
 
@@ -144,14 +143,21 @@ def import_folder(
         project.path,
         *(project.path.with_name(project.path.name + s) for s in ("-wal", "-shm", "-journal")),
     }
-    files, report.ignored = find_media_files(folder, project_files)
-    report.files_seen = len(files) + report.ignored
+    files, others = find_media_files(folder, project_files)
+    report.files_seen = len(files) + len(others)
+    known = ", ".join(
+        f"{m}: {' '.join(sorted(e))}" for m, e in MEDIA_EXTENSIONS.items() if m != "video"
+    )
+    report.rejected = [
+        Rejected(str(p), f"unsupported file type '{p.suffix or '(none)'}' ({known})")
+        for p in others
+    ]
     if not files:
         return report
     if chosen is None:
         chosen = detect_scheme(files)
         if chosen is None:
-            report.rejected = [
+            report.rejected += [
                 Rejected(str(p), "name follows no known naming scheme") for p in files
             ]
             return report

@@ -424,6 +424,31 @@ class Project:
             (utc_now(), folder, scheme, json.dumps(report)),
         )
 
+    def last_import(self) -> dict | None:
+        """The report of the most recent import, or None."""
+        row = self._con.execute(
+            "SELECT report FROM import_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Recordings per intended emotion, per participant, and media files per modality."""
+        by = {
+            "emotion": "SELECT COALESCE(emotion, '?'), COUNT(*) FROM recordings GROUP BY 1",
+            "participant": "SELECT p.code, COUNT(*) FROM recordings r "
+            "JOIN participants p ON p.id = r.participant_id GROUP BY 1",
+            "modality": "SELECT modality, COUNT(*) FROM media GROUP BY 1",
+        }
+        return {k: {r[0]: r[1] for r in self._con.execute(sql)} for k, sql in by.items()}
+
+    def unpaired(self) -> list[tuple[str, str]]:
+        """(recording key, the one modality it has) for recordings lacking audio or body."""
+        rows = self._con.execute(
+            "SELECT r.key, MIN(m.modality) FROM recordings r JOIN media m ON m.recording_id = r.id "
+            "GROUP BY r.id HAVING COUNT(*) = 1 ORDER BY r.key"
+        )
+        return [(r[0], r[1]) for r in rows]
+
     def summary(self) -> ProjectSummary:
         one = lambda sql: self._con.execute(sql).fetchone()[0]  # noqa: E731
         modal = self._con.execute(

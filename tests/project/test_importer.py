@@ -28,6 +28,8 @@ def folder(tmp_path, tone, simple_bvh):
         (root / "p07/audio/02-05-02-01-02-03-07.wav").read_bytes()[:3000]  # truncated
     )
     (root / "p07/audio/02050201020307.wav").write_bytes(b"dup")  # same key as the first
+    broken = simple_bvh.read_text().replace("  JOINT LeftUpLeg\n  {", "  JOINT LeftUpLeg\n")
+    (root / "p07/body/01-04-01-01-02-03-07.bvh").write_text(broken)
     return root
 
 
@@ -38,7 +40,6 @@ def test_import_pairs_reports_and_writes(tmp_path, folder):
         assert all(isinstance(p, Progress) for p in progress)
         assert progress[-1].done == progress[-1].total
         assert report.scheme == "multimodal14"
-        assert report.ignored == 1
         assert report.paired == 1
         assert report.audio_only == 1
         assert report.body_only == 1
@@ -49,7 +50,11 @@ def test_import_pairs_reports_and_writes(tmp_path, folder):
             "02-09-01-01-02-03-07.wav",
             "02-03-01-01-02-03-07.wav",
             "02050201020307.wav",
+            "01-04-01-01-02-03-07.bvh",
+            "readme.txt",
         }
+        assert "broken hierarchy" in reasons["01-04-01-01-02-03-07.bvh"]
+        assert "unsupported file type '.txt'" in reasons["readme.txt"]
         assert "emotion code 09" in reasons["02-09-01-01-02-03-07.wav"]
         assert "truncated" in reasons["02-03-01-01-02-03-07.wav"]
         assert "same recording and modality" in reasons["02050201020307.wav"]
@@ -118,6 +123,7 @@ def test_empty_folder_and_unknown_names(tmp_path, tone):
         report = run_to_end(import_folder(project, odd))
         assert report.scheme == ""
         assert [r.reason for r in report.rejected] == ["name follows no known naming scheme"]
+        assert project.summary().recordings == 0
 
 
 def test_ravdess_folder_imports_with_video_rejected(tmp_path, tone):
