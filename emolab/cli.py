@@ -116,6 +116,22 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from emolab.project.demo import build_demo_project, default_demo_dir, demo_project_ready
+
+    folder = args.out if args.out is not None else default_demo_dir()
+    # An explicit --out is rebuilt on request; the per-user demo is reused when complete.
+    reuse = args.out is None and not args.rebuild
+    if reuse and demo_project_ready(folder):
+        print(f"Demo project (SYNTHETIC data, reused): {folder / 'demo.emolab'}")
+        return 0
+    job = build_demo_project(folder, args.participants, args.seed, reuse=False)
+    path = _progress_runner("Generating synthetic demo", args.quiet)(job)
+    print(f"Demo project (SYNTHETIC data): {path}")
+    print(f"Corpus: {folder / 'corpus'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emolab",
@@ -137,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("demo", help="generate the SYNTHETIC demo corpus and a ready project for it")
+    p.add_argument("--out", type=Path, help="folder (default: the per-user data folder)")
+    p.add_argument("--participants", type=int, default=11, help="participants (default 11)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the per-user demo")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("project", type=Path, nargs="?", help="project to open")

@@ -19,6 +19,19 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(var, str(base / var.lower()))
 
 
+SMALL_CORPUS_PARTICIPANTS = 4
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A demo project of 4 synthetic participants (240 recordings), built once per run."""
+    from emolab.core.progress import run_to_end
+    from emolab.project.demo import build_demo_project
+
+    folder = tmp_path_factory.mktemp("small_demo")
+    return run_to_end(build_demo_project(folder, participants=SMALL_CORPUS_PARTICIPANTS))
+
+
 @pytest.fixture
 def tone() -> tuple[np.ndarray, int]:
     """One second of a 220 Hz sine at 16 kHz, amplitude 0.3."""

@@ -18,7 +18,8 @@ ALLOWED = {
     "demo": {"io", "core"},
     "features": {"io", "core"},
     "models": {"features", "io", "core"},
-    "project": {"models", "features", "io", "core"},
+    # the project layer also builds the demo project (emolab.project.demo)
+    "project": {"models", "features", "io", "demo", "core"},
     "cli": {"project", "models", "features", "io", "demo", "core"},
     "gui": {"project", "models", "features", "io", "demo", "core", "cli"},
 }

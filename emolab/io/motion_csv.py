@@ -154,7 +154,7 @@ def write_motion_csv(path: str | Path, clip: MotionClip, precision: int = 6) -> 
     ]
     for t, row in zip(clip.frame_times, flat, strict=True):
         cells = ["" if np.isnan(v) else fmt.format(v) for v in row]
-        lines.append(fmt.format(t) + "," + ",".join(cells))
+        lines.append(f"{t:.6f}," + ",".join(cells))
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
