@@ -55,12 +55,13 @@ EMOTION_MOVEMENT: dict[str, Movement] = {
 _NEUTRAL = EMOTION_MOVEMENT["neutral"]
 
 
-def movement_for(emotion: str, strong: bool) -> Movement:
-    """An emotion's movement; strong intensity exaggerates deviations from neutral."""
+def movement_for(emotion: str, strong: bool, expressiveness: float = 1.0) -> Movement:
+    """An emotion's movement; deviations from neutral scale with ``expressiveness`` and
+    by 1.5 more at strong intensity."""
     m = EMOTION_MOVEMENT[emotion]
-    if not strong:
+    k = expressiveness * (STRONG_FACTOR if strong else 1.0)
+    if k == 1.0:
         return m
-    k = STRONG_FACTOR
     values = {}
     for name in Movement.__dataclass_fields__:
         a, b = getattr(m, name), getattr(_NEUTRAL, name)
@@ -68,7 +69,12 @@ def movement_for(emotion: str, strong: bool) -> Movement:
             values[name] = float(b * (a / b) ** k)
         else:
             values[name] = b + k * (a - b)
-    values["jerk"] = min(values["jerk"], 1.0)
+    values["jerk"] = float(np.clip(values["jerk"], 0.0, 1.0))
+    values["stroke"] = max(values["stroke"], 0.06)
+    values["amplitude"] = max(values["amplitude"], 0.1)
+    values["tremor"] = max(values["tremor"], 0.0)
+    values["bounce"] = max(values["bounce"], 0.0)
+    values["bimanual"] = float(np.clip(values["bimanual"], 0.0, 1.0))
     return Movement(**values)
 
 
@@ -119,8 +125,9 @@ def _gesture_track(
 ) -> np.ndarray:
     """Sum of stroke pulses peaking just before each stressed syllable (0–1 each)."""
     track = np.zeros_like(times)
+    skip = rng.uniform(0.1, 0.45)  # how many stressed syllables go without a gesture
     for onset in strokes:
-        if rng.random() < 0.25:  # not every stressed syllable gets a gesture
+        if rng.random() < skip:
             continue
         peak = onset - 0.05 + jerk * rng.normal(0, 0.03)
         w = width * rng.uniform(0.85, 1.15)
@@ -139,13 +146,15 @@ def animate(
     duration: float,
     rng: np.random.Generator,
     offset: float = 0.0,
+    expressiveness: float = 1.0,
 ) -> MotionClip:
     """Joint positions for one recording; motion time = audio time + ``offset`` (s)."""
-    m = movement_for(emotion, strong)
+    m = movement_for(emotion, strong, expressiveness)
     topo = load_topology("kinect_v2").skeleton
     n = round(duration * FPS)
     times = np.arange(n) / FPS
-    audio_times = times - offset  # what audio moment each frame shows
+    # the performance runs on the performer's (audio) clock; the file's clock is offset
+    audio_times = times - offset
     h = body.height
     deg = np.pi / 180
 
@@ -156,26 +165,28 @@ def animate(
     if emotion == "surprised":  # a sudden raise at the first stress, then a freeze
         start = stressed_onsets[0] - 0.1 if stressed_onsets else 0.5
         beats = 0.3 * beats + 1.1 * m.amplitude / (1 + np.exp(-(audio_times - start) / 0.04))
-    breathing = np.sin(2 * np.pi * 0.25 * times + rng.uniform(0, 6.3))
-    sway_x = 0.01 * np.sin(2 * np.pi * rng.uniform(0.1, 0.3) * times + rng.uniform(0, 6.3))
-    sway_z = 0.008 * np.sin(2 * np.pi * rng.uniform(0.1, 0.3) * times + rng.uniform(0, 6.3))
-    tremor = m.tremor * np.sin(2 * np.pi * 9.0 * times + rng.uniform(0, 6.3))
-    ramp = np.clip(times / 0.8, 0, 1)  # turn-away and lean build up over the first 0.8 s
+    breathing = np.sin(2 * np.pi * 0.25 * audio_times + rng.uniform(0, 6.3))
+    sway_x = 0.01 * np.sin(2 * np.pi * rng.uniform(0.1, 0.3) * audio_times + rng.uniform(0, 6.3))
+    sway_z = 0.008 * np.sin(2 * np.pi * rng.uniform(0.1, 0.3) * audio_times + rng.uniform(0, 6.3))
+    tremor = m.tremor * np.sin(2 * np.pi * 9.0 * audio_times + rng.uniform(0, 6.3))
+    ramp = np.clip(audio_times / 0.8, 0, 1)  # turn-away and lean build up over the first 0.8 s
 
     # --- trunk and head -------------------------------------------------------------------
-    bounce = m.bounce * np.abs(np.sin(2 * np.pi * 2.0 * times))
+    bounce = m.bounce * np.abs(np.sin(2 * np.pi * 2.0 * audio_times))
     pelvis = np.stack(
         [sway_x, np.full(n, body.stance * h) + bounce + 0.002 * breathing, sway_z], axis=-1
     )
-    take_lean, take_head = rng.normal(0, 2.5), rng.normal(0, 5.0)  # this take's posture
+    # this take's posture: people shift, turn and settle differently every time
+    take_lean, take_head, take_turn = rng.normal(0, 3.0), rng.normal(0, 5.0), rng.normal(0, 9.0)
+    take_open, take_elbow = rng.normal(0, 5.0), rng.normal(0, 10.0)
     pitch = (body.lean + take_lean + m.lean * ramp + 1.0 * beats * (m.lean > 0)) * deg
-    yaw = m.turn * ramp * deg
-    roll = 0.8 * np.sin(2 * np.pi * 0.17 * times) * deg
+    yaw = (m.turn + take_turn) * ramp * deg
+    roll = 0.8 * np.sin(2 * np.pi * 0.17 * audio_times) * deg
     trunk = _ry(yaw) @ _rx(pitch) @ _rz(roll)
     spine_len = 0.29 * h
     spine_mid = pelvis + _apply(trunk, np.array([0, 0.5 * spine_len, 0]))
     chest = pelvis + _apply(trunk, np.array([0, spine_len, 0]))
-    head_pitch = (body.head + take_head + m.head + 3 * np.sin(2 * np.pi * 0.3 * times)) * deg
+    head_pitch = (body.head + take_head + m.head + 3 * np.sin(2 * np.pi * 0.3 * audio_times)) * deg
     head_pitch = head_pitch + 0.05 * beats
     head_rot = trunk @ _ry(0.5 * yaw) @ _rx(head_pitch)
     neck = chest + _apply(trunk, np.array([0, 0.045 * h, 0]))
@@ -189,12 +200,12 @@ def animate(
     }  # fmt: skip
     for side, sign in (("Left", 1.0), ("Right", -1.0)):
         dominant = body.right_handed == (side == "Right")
-        share = 1.0 if dominant else m.bimanual
+        share = 1.0 if dominant else float(np.clip(m.bimanual + rng.normal(0, 0.2), 0, 1))
         gesture = beats * share
         shoulder = chest + _apply(trunk, np.array([sign * 0.129 * h, -0.02 * h + shrug, 0]))
-        abduction = (8 + m.expansion + 10 * gesture) * deg
+        abduction = (8 + m.expansion + take_open + 10 * gesture) * deg
         flexion = (10 + 30 * gesture + tremor) * deg
-        elbow_flex = (m.rest_elbow + 35 * gesture + 2 * tremor) * deg
+        elbow_flex = (m.rest_elbow + take_elbow + 35 * gesture + 2 * tremor) * deg
         if emotion == "disgust" and not dominant:  # a slow push-away of the other hand
             flexion = flexion + 25 * ramp * deg
             elbow_flex = elbow_flex + 30 * ramp * deg

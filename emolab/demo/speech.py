@@ -60,12 +60,13 @@ EMOTION_PROSODY: dict[str, Prosody] = {
 _NEUTRAL = EMOTION_PROSODY["neutral"]
 
 
-def prosody_for(emotion: str, strong: bool) -> Prosody:
-    """An emotion's prosody; strong intensity exaggerates every deviation from neutral."""
+def prosody_for(emotion: str, strong: bool, expressiveness: float = 1.0) -> Prosody:
+    """An emotion's prosody. Every deviation from neutral is scaled by ``expressiveness``
+    (how strongly this speaker acts this take) and by 1.6 more at strong intensity."""
     p = EMOTION_PROSODY[emotion]
-    if not strong:
+    k = expressiveness * (STRONG_FACTOR if strong else 1.0)
+    if k == 1.0:
         return p
-    k = STRONG_FACTOR
 
     def lin(a: float, b: float) -> float:
         return b + k * (a - b)
@@ -194,13 +195,14 @@ def synthesise(
     statement: int,
     rng: np.random.Generator,
     sr: int = SAMPLE_RATE,
+    expressiveness: float = 1.0,
 ) -> Utterance:
     """One utterance of ``statement`` (1 or 2) in ``emotion``; deterministic given ``rng``."""
     from scipy.signal import lfilter
 
-    p = prosody_for(emotion, strong)
+    p = prosody_for(emotion, strong, expressiveness)
     syllables = STATEMENTS[voice.language][statement]
-    rate = voice.rate * p.rate * rng.uniform(0.93, 1.07)
+    rate = voice.rate * p.rate * rng.uniform(0.88, 1.12)
     lead = rng.uniform(0.25, 0.45)
 
     # --- timeline: consonant and vowel segments in seconds -------------------------------
@@ -239,7 +241,7 @@ def synthesise(
     for onset in stressed_onsets:
         contour += accent * np.exp(-0.5 * ((times - onset - 0.05) / 0.07) ** 2)
     contour += p.final * np.clip((progress - 0.75) / 0.25, 0, 1) ** 2
-    semitones = p.f0_shift + p.f0_range * contour
+    semitones = p.f0_shift + p.f0_range * contour + rng.normal(0, 1.0)  # take-level pitch
     if p.tremor:
         semitones += p.tremor * np.sin(2 * np.pi * 7.0 * times + rng.uniform(0, 2 * np.pi))
     f0 = voice.f0 * 2 ** (semitones / 12)
@@ -302,7 +304,7 @@ def synthesise(
     # --- level: speaker, emotion, microphone distance; room noise -------------------------
     speech = out[int(lead * sr) : int(speech_end * sr)]
     rms = np.sqrt(np.mean(speech**2)) + 1e-12
-    level_db = -22 + voice.level + p.loudness + rng.uniform(-2.5, 2.5)
+    level_db = -22 + voice.level + p.loudness + rng.uniform(-4, 4)  # microphone distance
     out *= 10 ** (level_db / 20) / rms
     out += 10 ** (-62 / 20) * rng.standard_normal(total)
     out = np.tanh(out * 1.2) / 1.2  # soft limit instead of hard clipping

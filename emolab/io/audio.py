@@ -1,16 +1,15 @@
 """Audio files: WAV, FLAC, OGG/Vorbis and MP3 through soundfile (libsndfile).
 
 ``read_audio_info`` reads only the header; ``read_audio`` decodes; ``load_for_features``
-gives what feature extraction wants: mono float32 at 16 kHz. Resampling uses
-``scipy.signal.resample_poly`` (polyphase FIR, Kaiser window β=5), which is exact for the
-rational ratios of common rates (44.1 kHz → 16 kHz is 160/441) and deterministic.
+gives what feature extraction wants: mono float32 at 16 kHz. Resampling uses libsoxr
+(``soxr``, "HQ" quality: passband to 91 % of Nyquist, > 140 dB stop-band rejection),
+deterministic and cheap to import, so a user's first extraction does not wait for scipy.
 Playback in the GUI uses the original file, never this resampled copy.
 """
 
 from __future__ import annotations
 
 import struct
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -108,13 +107,12 @@ def read_audio(path: str | Path) -> AudioClip:
 
 
 def resample(signal: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Polyphase resampling of a 1-D signal between integer rates (Hz)."""
+    """Resample a 1-D signal between integer rates (Hz) with libsoxr."""
     if rate_in == rate_out:
         return signal.astype(np.float32, copy=False)
-    from scipy.signal import resample_poly
+    import soxr
 
-    ratio = Fraction(rate_out, rate_in)
-    out = resample_poly(signal, ratio.numerator, ratio.denominator)
+    out = soxr.resample(np.ascontiguousarray(signal, dtype=np.float32), rate_in, rate_out, "HQ")
     return out.astype(np.float32, copy=False)
 
 

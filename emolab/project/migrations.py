@@ -117,9 +117,10 @@ CREATE TABLE feature_cache (
     sha256 TEXT NOT NULL,               -- content hash of the media file
     extractor TEXT NOT NULL,
     version TEXT NOT NULL,
-    kind TEXT NOT NULL,                 -- 'file' or 'windows'
+    kind TEXT NOT NULL,                 -- 'file', 'windows' or 'baseline'
     shape TEXT NOT NULL,                -- JSON list
     data BLOB NOT NULL,                 -- float32 little-endian
+    flags TEXT NOT NULL DEFAULT '[]',   -- JSON list, e.g. ["unvoiced"]
     created_at TEXT NOT NULL,
     PRIMARY KEY (sha256, extractor, version, kind)
 );

@@ -1,0 +1,68 @@
+"""Features of one media file: the per-file vector, windows and flags.
+
+These functions take a path and return plain arrays, so they run in worker processes
+(joblib) and cache by the file's content hash in the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from emolab.features import audio as audio_features
+from emolab.features import body as body_features
+from emolab.features import windows
+
+
+@dataclass
+class MediaFeatures:
+    modality: str
+    vector: np.ndarray
+    windows: np.ndarray
+    flags: set[str] = field(default_factory=set)
+    baseline: np.ndarray | None = None  # 40 MFCC means (audio only), for the reference baseline
+
+
+EXTRACTORS = {
+    "audio": (audio_features.EXTRACTOR, audio_features.VERSION),
+    "body": (body_features.EXTRACTOR, body_features.VERSION),
+}
+BASELINE_EXTRACTOR = ("mfcc40", "1")
+
+
+def audio_file_features(path: str | Path) -> MediaFeatures:
+    from emolab.io.audio import FEATURE_SAMPLERATE, load_for_features
+
+    samples = load_for_features(path)
+    tracks = audio_features.frame_tracks(samples)
+    flags = set(tracks.flags)
+    if not tracks.voiced.any():
+        flags.add("unvoiced")
+    duration = len(samples) / FEATURE_SAMPLERATE
+    return MediaFeatures(
+        modality="audio",
+        vector=audio_features.aggregate(tracks),
+        windows=windows.audio_windows(tracks, duration),
+        flags=flags,
+        baseline=audio_features.mfcc40_means(samples),
+    )
+
+
+def body_file_features(path: str | Path) -> MediaFeatures:
+    from emolab.io.motion import read_motion
+
+    clip = read_motion(path)
+    tracks = body_features.frame_tracks(clip)
+    return MediaFeatures(
+        modality="body",
+        vector=body_features.aggregate(tracks),
+        windows=windows.body_windows(tracks, clip.duration),
+        flags=set(tracks.flags),
+    )
+
+
+def file_features(path: str | Path, modality: str) -> MediaFeatures:
+    """Features of one file of the given modality."""
+    return audio_file_features(path) if modality == "audio" else body_file_features(path)

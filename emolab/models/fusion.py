@@ -1,0 +1,323 @@
+"""Fusion classifiers for audio (28) + body (9) features, scikit-learn compatible.
+
+Every estimator takes a design matrix whose column 0 is the participant id (a number),
+so that per-participant normalisation and grouped calibration survive any subsetting
+that cross-validation does:
+
+- recording-level modes (audio, body, early, late): ``[participant | audio 28 | body 9]``,
+  NaN where a modality is missing;
+- temporal: one row per 1 s window, ``[participant | recording | audio 28 | body 9]``.
+
+Probabilities are calibrated by temperature scaling (scikit-learn's
+``CalibratedClassifierCV(method="temperature")``) on participant-grouped folds inside
+``fit``, so a caller's outer split never leaks into calibration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.pipeline import Pipeline
+
+N_AUDIO, N_BODY = 28, 9
+AUDIO_COLUMNS = tuple(range(1, 1 + N_AUDIO))
+BODY_COLUMNS = tuple(range(1 + N_AUDIO, 1 + N_AUDIO + N_BODY))
+WINDOW_AUDIO_COLUMNS = tuple(c + 1 for c in AUDIO_COLUMNS)
+WINDOW_BODY_COLUMNS = tuple(c + 1 for c in BODY_COLUMNS)
+FUSION_MODES = ("audio", "body", "early", "late", "temporal")
+MODEL_KINDS = ("logreg", "svm", "mlp", "rf")
+LATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+
+
+class ParticipantScaler(TransformerMixin, BaseEstimator):
+    """Z-score features per participant (Bernhardt & Robinson 2007).
+
+    Column 0 of X is the participant id and is dropped from the output. A participant
+    with at least ``min_rows`` rows in the data being transformed is normalised by its
+    own mean and SD (no labels are used); others by the global statistics learnt in
+    ``fit``. Missing values become 0, the participant's (or global) mean.
+    """
+
+    def __init__(self, columns: tuple[int, ...] | None = None, min_rows: int = 10):
+        self.columns = columns
+        self.min_rows = min_rows
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        cols = list(self.columns) if self.columns is not None else list(range(1, X.shape[1]))
+        return np.asarray(X[:, cols], dtype=np.float64)
+
+    def fit(self, X, y=None):
+        F = self._features(X)
+        with np.errstate(all="ignore"):
+            self.mean_ = np.nan_to_num(np.nanmean(F, axis=0))
+            self.scale_ = np.nan_to_num(np.nanstd(F, axis=0), nan=1.0)
+        self.scale_[self.scale_ < 1e-9] = 1.0
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        F = self._features(X)
+        groups = np.asarray(X[:, 0])
+        out = (F - self.mean_) / self.scale_
+        for group in np.unique(groups):
+            rows = groups == group
+            if rows.sum() < self.min_rows:
+                continue
+            G = F[rows]
+            with np.errstate(all="ignore"):
+                mean = np.nanmean(G, axis=0)
+                scale = np.nanstd(G, axis=0)
+            mean = np.where(np.isnan(mean), self.mean_, mean)
+            scale = np.where(np.isnan(scale) | (scale < 1e-9), self.scale_, scale)
+            out[rows] = (G - mean) / scale
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def make_classifier(kind: str = "logreg", seed: int = 0):
+    """The base classifier of one kind (logistic regression by default)."""
+    if kind == "logreg":
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=0.5, max_iter=3000)
+    if kind == "svm":
+        from sklearn.svm import SVC
+
+        return SVC(C=1.0, kernel="rbf", gamma="scale")
+    if kind == "mlp":
+        from sklearn.neural_network import MLPClassifier
+
+        return MLPClassifier(
+            hidden_layer_sizes=(64,), alpha=1e-2, max_iter=600, early_stopping=True,
+            random_state=seed,
+        )  # fmt: skip
+    if kind == "rf":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, random_state=seed)
+    raise ValueError(f"unknown model kind '{kind}' (choose from {', '.join(MODEL_KINDS)})")
+
+
+def block_pipeline(columns: tuple[int, ...] | None, kind: str = "logreg") -> Pipeline:
+    return Pipeline(
+        [("normalise", ParticipantScaler(columns=columns)), ("classify", make_classifier(kind))]
+    )
+
+
+class GroupCalibrated(ClassifierMixin, BaseEstimator):
+    """Temperature-scaled ``estimator``, calibrated on participant-grouped folds of the
+    training data (participant = column 0 of X); the final estimator is fit on all of it."""
+
+    def __init__(self, estimator=None, n_splits: int = 5):
+        self.estimator = estimator
+        self.n_splits = n_splits
+
+    def fit(self, X, y):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import GroupKFold
+
+        groups = np.asarray(X[:, 0])
+        k = min(self.n_splits, len(np.unique(groups)))
+        if k >= 2:
+            splits = list(GroupKFold(n_splits=k).split(X, y, groups))
+            self.model_ = CalibratedClassifierCV(
+                clone(self.estimator), method="temperature", cv=splits, ensemble=False
+            ).fit(X, y)
+        else:  # one participant: nothing to calibrate on without leaking
+            self.model_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+def _present(X: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
+    return ~np.isnan(np.asarray(X[:, list(columns)], dtype=float)).all(axis=1)
+
+
+def _full_proba(model, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Probabilities in the order of ``classes`` (0 for classes the model never saw)."""
+    out = np.zeros((len(X), len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    proba = model.predict_proba(X)
+    for j, c in enumerate(model.classes_):
+        out[:, index[c]] = proba[:, j]
+    return out
+
+
+class ModalityClassifier(ClassifierMixin, BaseEstimator):
+    """One modality alone (``modality`` 'audio' or 'body'), or both concatenated
+    ('early': concatenate → per-participant scaling → classifier). Rows lacking the
+    modality are skipped in fit and get NaN probabilities."""
+
+    def __init__(self, modality: str = "audio", kind: str = "logreg", n_splits: int = 5):
+        self.modality = modality
+        self.kind = kind
+        self.n_splits = n_splits
+
+    def _columns(self) -> tuple[int, ...]:
+        return {"audio": AUDIO_COLUMNS, "body": BODY_COLUMNS,
+                "early": AUDIO_COLUMNS + BODY_COLUMNS}[self.modality]  # fmt: skip
+
+    def _rows(self, X) -> np.ndarray:
+        if self.modality == "early":
+            return _present(X, AUDIO_COLUMNS) | _present(X, BODY_COLUMNS)
+        return _present(X, self._columns())
+
+    def fit(self, X, y):
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        rows = self._rows(X)
+        self.model_ = GroupCalibrated(block_pipeline(self._columns(), self.kind), self.n_splits)
+        self.model_.fit(X[rows], y[rows])
+        return self
+
+    def predict_proba(self, X):
+        X = np.asarray(X, dtype=float)
+        out = np.full((len(X), len(self.classes_)), np.nan)
+        rows = self._rows(X)
+        if rows.any():
+            out[rows] = _full_proba(self.model_, X[rows], self.classes_)
+        return out
+
+
+def _normalise_log(log_p: np.ndarray) -> np.ndarray:
+    log_p = log_p - log_p.max(axis=1, keepdims=True)
+    p = np.exp(log_p)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class LateFusion(ClassifierMixin, BaseEstimator):
+    """Weighted product of calibrated audio and body probabilities: p ∝ exp(Σ wₘ log pₘ).
+
+    Weights come from a grid, by the log-loss of out-of-fold probabilities on
+    participant-grouped folds of the training data. A recording lacking a modality is
+    predicted from the other alone.
+    """
+
+    def __init__(self, kind: str = "logreg", n_splits: int = 5, weight_splits: int = 3):
+        self.kind = kind
+        self.n_splits = n_splits
+        self.weight_splits = weight_splits
+
+    def fit(self, X, y):
+        from sklearn.model_selection import GroupKFold
+
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.audio_ = ModalityClassifier("audio", self.kind, self.n_splits).fit(X, y)
+        self.body_ = ModalityClassifier("body", self.kind, self.n_splits).fit(X, y)
+        groups = X[:, 0]
+        k = min(self.weight_splits, len(np.unique(groups)))
+        both = _present(X, AUDIO_COLUMNS) & _present(X, BODY_COLUMNS)
+        self.weights_ = (1.0, 1.0)
+        if k >= 2 and both.sum() >= 2 * len(self.classes_):
+            oof_a = np.full((len(X), len(self.classes_)), np.nan)
+            oof_b = oof_a.copy()
+            for train, test in GroupKFold(n_splits=k).split(X, y, groups):
+                a = ModalityClassifier("audio", self.kind, self.n_splits).fit(X[train], y[train])
+                b = ModalityClassifier("body", self.kind, self.n_splits).fit(X[train], y[train])
+                oof_a[test] = self._align(a, X[test])
+                oof_b[test] = self._align(b, X[test])
+            ok = both & ~np.isnan(oof_a).any(axis=1) & ~np.isnan(oof_b).any(axis=1)
+            target = np.searchsorted(self.classes_, y[ok])
+            la, lb = np.log(np.clip(oof_a[ok], 1e-9, 1)), np.log(np.clip(oof_b[ok], 1e-9, 1))
+            best = None
+            for wa in LATE_WEIGHTS:
+                for wb in LATE_WEIGHTS:
+                    if wa == wb == 0:
+                        continue
+                    p = _normalise_log(wa * la + wb * lb)
+                    loss = -np.mean(np.log(np.clip(p[np.arange(len(p)), target], 1e-12, 1)))
+                    if best is None or loss < best[0] - 1e-9:
+                        best = (loss, (wa, wb))
+            self.weights_ = best[1]
+        return self
+
+    def _align(self, model: ModalityClassifier, X) -> np.ndarray:
+        out = np.full((len(X), len(self.classes_)), np.nan)
+        proba = model.predict_proba(X)
+        for j, c in enumerate(model.classes_):
+            out[:, np.searchsorted(self.classes_, c)] = proba[:, j]
+        rows = ~np.isnan(proba).any(axis=1)
+        out[rows] = np.nan_to_num(out[rows])
+        return out
+
+    def log_terms(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted log-probability terms (n × classes) of audio and body; NaN if missing."""
+        X = np.asarray(X, dtype=float)
+        wa, wb = self.weights_
+        la = wa * np.log(np.clip(self._align(self.audio_, X), 1e-9, 1))
+        lb = wb * np.log(np.clip(self._align(self.body_, X), 1e-9, 1))
+        return la, lb
+
+    def predict_proba(self, X):
+        la, lb = self.log_terms(X)
+        total = np.where(np.isnan(la), 0, la) + np.where(np.isnan(lb), 0, lb)
+        out = _normalise_log(total)
+        neither = np.isnan(la).all(axis=1) & np.isnan(lb).all(axis=1)
+        out[neither] = np.nan
+        return out
+
+    def contributions(self, X) -> np.ndarray:
+        """(n × 2) share of audio and body in the evidence for each row's top label."""
+        la, lb = self.log_terms(X)
+        top = np.nanargmax(np.nan_to_num(self.predict_proba(X), nan=-1), axis=1)
+        rows = np.arange(len(top))
+        evidence = []
+        for term in (la, lb):
+            centred = term[rows, top] - np.nanmean(term, axis=1)
+            evidence.append(np.where(np.isnan(centred), 0, np.maximum(centred, 0)))
+        evidence = np.stack(evidence, axis=1)
+        total = evidence.sum(axis=1, keepdims=True)
+        return np.divide(evidence, total, out=np.full_like(evidence, 0.5), where=total > 0)
+
+
+class TemporalFusion(ClassifierMixin, BaseEstimator):
+    """A window classifier on audio + body features of 1 s windows; a recording's
+    probability is the normalised mean of its windows' log-probabilities.
+
+    X rows are windows: ``[participant | recording | audio 28 | body 9]``. ``fit`` takes
+    one label per window (its recording's); ``predict_proba`` returns one row per
+    recording, in order of first appearance (see :meth:`recordings`).
+    """
+
+    def __init__(self, kind: str = "logreg", n_splits: int = 5):
+        self.kind = kind
+        self.n_splits = n_splits
+
+    def fit(self, X, y):
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        columns = WINDOW_AUDIO_COLUMNS + WINDOW_BODY_COLUMNS
+        self.model_ = GroupCalibrated(block_pipeline(columns, self.kind), self.n_splits)
+        self.model_.fit(X, y)
+        return self
+
+    def window_proba(self, X) -> np.ndarray:
+        return _full_proba(self.model_, np.asarray(X, dtype=float), self.classes_)
+
+    @staticmethod
+    def recordings(X) -> np.ndarray:
+        _, first = np.unique(np.asarray(X)[:, 1], return_index=True)
+        return np.asarray(X)[np.sort(first), 1]
+
+    def predict_proba(self, X):
+        X = np.asarray(X, dtype=float)
+        log_p = np.log(np.clip(self.window_proba(X), 1e-9, 1))
+        ids = self.recordings(X)
+        out = np.empty((len(ids), len(self.classes_)))
+        for i, rid in enumerate(ids):
+            out[i] = _normalise_log(log_p[X[:, 1] == rid].mean(axis=0, keepdims=True))[0]
+        return out
+
+
+def make_model(fusion: str, kind: str = "logreg"):
+    """The estimator of a fusion mode."""
+    if fusion in ("audio", "body", "early"):
+        return ModalityClassifier(fusion, kind)
+    if fusion == "late":
+        return LateFusion(kind)
+    if fusion == "temporal":
+        return TemporalFusion(kind)
+    raise ValueError(f"unknown fusion mode '{fusion}' (choose from {', '.join(FUSION_MODES)})")

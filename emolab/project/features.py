@@ -1,0 +1,170 @@
+"""Features in the project: extraction with a content-hash cache, and the feature table
+models train on.
+
+Cached rows are keyed by (media SHA-256, extractor, extractor version, kind): a changed
+file or a new extractor version computes afresh; nothing else does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emolab.core.errors import EmolabError
+from emolab.core.progress import CancelToken, Progress
+from emolab.features.extract import BASELINE_EXTRACTOR, EXTRACTORS, MediaFeatures, file_features
+from emolab.features.windows import align_body_windows
+from emolab.models.data import Dataset
+from emolab.project.store import MediaFile, Project, utc_now
+
+LABELS = ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised")
+
+
+def _to_blob(array: np.ndarray) -> tuple[str, bytes]:
+    array = np.ascontiguousarray(array, dtype="<f4")
+    return json.dumps(list(array.shape)), array.tobytes()
+
+
+def _from_blob(shape: str, data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4").reshape(json.loads(shape))
+
+
+def cached(project: Project, sha256: str, modality: str, kind: str) -> np.ndarray | None:
+    extractor, version = BASELINE_EXTRACTOR if kind == "baseline" else EXTRACTORS[modality]
+    row = project.execute(
+        "SELECT shape, data FROM feature_cache WHERE sha256 = ? AND extractor = ? "
+        "AND version = ? AND kind = ?",
+        (sha256, extractor, version, kind),
+    ).fetchone()
+    return None if row is None else _from_blob(row[0], row[1])
+
+
+def store_features(project: Project, sha256: str, features: MediaFeatures) -> None:
+    """Write one file's features to the cache (in the caller's transaction, if any)."""
+    extractor, version = EXTRACTORS[features.modality]
+    items = [("file", extractor, version, features.vector),
+             ("windows", extractor, version, features.windows)]  # fmt: skip
+    if features.baseline is not None:
+        items.append(("baseline", *BASELINE_EXTRACTOR, features.baseline))
+    for kind, name, ver, array in items:
+        shape, blob = _to_blob(array)
+        project.execute(
+            "INSERT OR REPLACE INTO feature_cache(sha256, extractor, version, kind, shape, data,"
+            " flags, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (sha256, name, ver, kind, shape, blob, json.dumps(sorted(features.flags)), utc_now()),
+        )
+
+
+def missing_features(project: Project) -> list[MediaFile]:
+    """Media whose features are not cached for the current extractor versions (one per hash)."""
+    todo, seen = [], set()
+    for media in project.media():
+        if media.sha256 in seen:
+            continue
+        seen.add(media.sha256)
+        if cached(project, media.sha256, media.modality, "file") is None:
+            todo.append(media)
+    return todo
+
+
+@dataclass
+class ExtractReport:
+    computed: int = 0
+    cached: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def _compute(path: str, modality: str) -> MediaFeatures | str:
+    try:
+        return file_features(path, modality)
+    except EmolabError as exc:
+        return exc.reason
+    except (OSError, ValueError) as exc:
+        return f"features could not be computed: {exc}"
+
+
+def extract_features(
+    project: Project, jobs: int = 1, cancel: CancelToken | None = None, batch: int = 32
+) -> Generator[Progress, None, ExtractReport]:
+    """Compute and cache features of every media file lacking them; ``jobs`` > 1 uses
+    joblib worker processes. Results are written by the calling thread, batch by batch."""
+    todo = missing_features(project)
+    report = ExtractReport(cached=len({m.sha256 for m in project.media()}) - len(todo))
+    changed = [m for m in todo if project.media_status(m) != "ok"]
+    for media in changed:
+        reason = "missing" if project.media_status(media) == "missing" else "changed on disk"
+        report.failed.append((media.path, f"file is {reason} since import; re-import it"))
+    todo = [m for m in todo if m not in changed]
+    parallel = None
+    if jobs != 1 and len(todo) > batch:
+        from joblib import Parallel
+
+        parallel = Parallel(n_jobs=jobs)
+    for start in range(0, len(todo), batch):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        yield Progress(start, len(todo), f"extracting {start}/{len(todo)}")
+        chunk = todo[start : start + batch]
+        args = [(str(project.media_path(m)), m.modality) for m in chunk]
+        if parallel is not None:
+            from joblib import delayed
+
+            results = parallel(delayed(_compute)(p, mod) for p, mod in args)
+        else:
+            results = [_compute(p, mod) for p, mod in args]
+        with project.transaction():
+            for media, result in zip(chunk, results, strict=True):
+                if isinstance(result, str):
+                    report.failed.append((media.path, result))
+                else:
+                    store_features(project, media.sha256, result)
+                    report.computed += 1
+    yield Progress(len(todo), len(todo), "done")
+    return report
+
+
+def feature_table(project: Project, recording_ids: list[int] | None = None) -> Dataset:
+    """Cached features of the project's recordings (all, or those given), one row each."""
+    from emolab.features import audio as A
+    from emolab.features import body as B
+
+    recordings = project.recordings()
+    if recording_ids is not None:
+        wanted = set(recording_ids)
+        recordings = [r for r in recordings if r.id in wanted]
+    media = {}
+    for m in project.media():
+        media[(m.recording_id, m.modality)] = m
+    n = len(recordings)
+    audio = np.full((n, len(A.NAMES)), np.nan, dtype=np.float32)
+    body = np.full((n, len(B.NAMES)), np.nan, dtype=np.float32)
+    baseline = np.full((n, 40), np.nan, dtype=np.float32)
+    audio_windows: list[np.ndarray | None] = [None] * n
+    body_windows: list[np.ndarray | None] = [None] * n
+    for i, recording in enumerate(recordings):
+        a = media.get((recording.id, "audio"))
+        b = media.get((recording.id, "body"))
+        if a is not None and (vector := cached(project, a.sha256, "audio", "file")) is not None:
+            audio[i] = vector
+            audio_windows[i] = cached(project, a.sha256, "audio", "windows")
+            base = cached(project, a.sha256, "audio", "baseline")
+            if base is not None:
+                baseline[i] = base
+        if b is not None and (vector := cached(project, b.sha256, "body", "file")) is not None:
+            body[i] = vector
+            windows = cached(project, b.sha256, "body", "windows")
+            if audio_windows[i] is not None and windows is not None:
+                windows = align_body_windows(windows, len(audio_windows[i]), recording.sync_offset)
+            body_windows[i] = windows
+    return Dataset(
+        recording_ids=np.array([r.id for r in recordings]),
+        keys=[r.key for r in recordings],
+        labels=np.array([r.emotion or "" for r in recordings]),
+        participants=np.array([r.participant for r in recordings]),
+        collections=np.array([r.collection or "" for r in recordings]),
+        audio=audio, body=body, baseline=baseline,
+        audio_windows=audio_windows, body_windows=body_windows,
+    )  # fmt: skip
