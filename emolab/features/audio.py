@@ -203,7 +203,7 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
         first, last = np.flatnonzero(active)[[0, -1]]
         active[:] = False
         active[first : last + 1] = True
-    f0, aperiodicity = yin(x)
+    f0, _ = yin(x)
     f0 = f0[: len(frames)]
     voiced = (f0 > 0) & active & (rms_db > peak - 30)
     f0_st = np.where(voiced, 12 * np.log2(np.maximum(f0, 1e-6) / 27.5), 0.0)

@@ -1,9 +1,10 @@
 """The 9 body features, from joint positions normalised by body height, y up.
 
 Joints are found through the skeleton's roles (head, neck, pelvis, hands, hips, …), so
-BVH, CSV and Kinect-style data give the same features. Positions are smoothed before
-differentiation, as is usual for motion capture: a zero-phase Gaussian kernel of
-σ = 20 ms (−3 dB near 9 Hz), in numpy, so the first extraction pays no scipy import. Gaps of missing joints up to 0.25 s are interpolated linearly; longer
+BVH, CSV and Kinect-style data give the same features. Positions are smoothed
+before differentiation, as is usual for motion capture: a zero-phase Gaussian
+kernel of σ = 20 ms (−3 dB near 9 Hz), in numpy, so the first extraction pays no
+scipy import. Gaps of missing joints up to 0.25 s are interpolated linearly; longer
 gaps stay missing, are left out of every average, and raise the flag ``long_gap``.
 A body height is the median over frames of the figure's vertical extent.
 """

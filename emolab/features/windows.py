@@ -26,7 +26,7 @@ def audio_windows(tracks: audio_features.AudioFrames, duration: float) -> np.nda
     rows = []
     for start in window_starts(duration):
         first, stop = np.searchsorted(centres, [start, start + WINDOW_S])
-        rows.append(audio_features.aggregate(tracks, int(first), int(stop)))
+        rows.append(audio_features.aggregate(tracks, first, stop))
     return np.array(rows, dtype=np.float32)
 
 
@@ -34,8 +34,8 @@ def body_windows(tracks: body_features.BodyTracks, duration: float) -> np.ndarra
     """(windows × 9) body features."""
     rows = []
     for start in window_starts(duration):
-        first = int(round(start * tracks.fps))
-        stop = int(round((start + WINDOW_S) * tracks.fps))
+        first = round(start * tracks.fps)
+        stop = round((start + WINDOW_S) * tracks.fps)
         rows.append(body_features.aggregate(tracks, first, stop))
     return np.array(rows, dtype=np.float32)
 
@@ -44,7 +44,7 @@ def align_body_windows(body: np.ndarray, n_audio: int, sync_offset: float) -> np
     """Body windows matched to ``n_audio`` audio windows: audio window k shows motion time
     k·hop + offset, i.e. body window k + round(offset / hop). Unmatched rows are NaN.
     Offsets are rounded to the 0.5 s hop; typical offsets (< 0.25 s) shift nothing."""
-    shift = int(round(sync_offset / HOP_S))
+    shift = round(sync_offset / HOP_S)
     out = np.full((n_audio, body.shape[1]), np.nan, dtype=np.float32)
     for k in range(n_audio):
         j = k + shift

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from emolab.models.data import Dataset
 from emolab.models.fusion import TemporalFusion, make_model
 
 LANGUAGE_GROUPS = ("English as first language", "other language")
+SPLIT_NAMES = {
+    "participant": "leave one participant out",
+    "collection": "collection types held out (English first <-> other language)",
+    "random": "random 67/33 (optimistic: same speakers on both sides)",
+}
 
 
 @dataclass
@@ -49,7 +55,7 @@ def expected_calibration_error(proba: np.ndarray, truth: np.ndarray, bins: int =
     correct = proba.argmax(axis=1) == truth
     edges = np.linspace(0, 1, bins + 1)
     ece = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in pairwise(edges):
         rows = (confidence > low) & (confidence <= high)
         if rows.any():
             ece += rows.mean() * abs(correct[rows].mean() - confidence[rows].mean())
@@ -140,9 +146,7 @@ def _result(data, proba, classes, fusion, kind, split, note="") -> EvaluationRes
     truth = np.searchsorted(classes, data.labels[scored])
     m = metrics(proba[scored], truth, list(classes))
     counts = np.bincount(truth, minlength=len(classes))
-    split_name = {"participant": "leave one participant out",
-                  "collection": "collection types held out (English first ↔ other language)",
-                  "random": "random 67/33 (optimistic: same speakers on both sides)"}[split]  # fmt: skip
+    split_name = SPLIT_NAMES[split]
     return EvaluationResult(
         fusion=fusion, model=kind, split=split_name, accuracy=m["accuracy"], uar=m["uar"],
         macro_f1=m["macro_f1"], ece=m["ece"], n_recordings=int(scored.sum()),
@@ -167,22 +171,23 @@ def evaluate_baseline(
     def forest():
         return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=-1)
 
+    def fit_predict_forest(train, test, out):
+        model = forest().fit(sub.baseline[train], sub.labels[train])
+        predicted = model.predict_proba(sub.baseline[test])
+        out[test] = 0.0
+        for j, c in enumerate(model.classes_):
+            out[test, np.searchsorted(classes, c)] = predicted[:, j]
+
     proba = np.full((len(sub), len(classes)), np.nan)
     for train, test in splits(sub, split):
-        model = forest().fit(sub.baseline[train], sub.labels[train])
-        for j, c in enumerate(model.classes_):
-            proba[test, np.searchsorted(classes, c)] = model.predict_proba(sub.baseline[test])[:, j]
-        proba[test] = np.nan_to_num(proba[test])
+        fit_predict_forest(train, test, proba)
     grouped = _result(sub, proba, classes, "baseline: 40 MFCC means", "rf", split,
                       note="source project's baseline")  # fmt: skip
     train, test = train_test_split(np.arange(len(sub)), test_size=0.33, random_state=seed)
-    model = forest().fit(sub.baseline[train], sub.labels[train])
     random_proba = np.full((len(sub), len(classes)), np.nan)
-    for j, c in enumerate(model.classes_):
-        random_proba[test, np.searchsorted(classes, c)] = model.predict_proba(sub.baseline[test])[
-            :, j
-        ]
-    random_proba[test] = np.nan_to_num(random_proba[test])
-    optimistic = _result(sub, random_proba, classes, "baseline: 40 MFCC means", "rf", "random",
-                         note="OPTIMISTIC: a random split puts each speaker on both sides")  # fmt: skip
+    fit_predict_forest(train, test, random_proba)
+    optimistic = _result(
+        sub, random_proba, classes, "baseline: 40 MFCC means", "rf", "random",
+        note="OPTIMISTIC: a random split puts each speaker on both sides",
+    )  # fmt: skip
     return grouped, optimistic
