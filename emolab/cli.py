@@ -132,6 +132,164 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(project, args) -> None:
+    from emolab.project.features import extract_features
+
+    report = _progress_runner("Extracting features", args.quiet)(
+        extract_features(project, jobs=args.jobs)
+    )
+    for path, reason in report.failed:
+        print(f"  not extracted: {path}: {reason}", file=sys.stderr)
+    return report
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from emolab.project.store import Project
+
+    with Project.open(args.project) as project:
+        report = _extract(project, args)
+    print(f"Features computed: {report.computed}, already cached: {report.cached}, "
+          f"failed: {len(report.failed)}")  # fmt: skip
+    return 1 if report.failed else 0
+
+
+def _table(results: list[dict]) -> list[str]:
+    head = (
+        f"{'fusion':<26} {'model':<7} {'accuracy':>8} {'UAR':>6} {'macro-F1':>8} {'ECE':>6} "
+        f"{'n':>5}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lines.append(
+            f"{r['fusion']:<26} {r['model']:<7} {r['accuracy']:>8.3f} {r['uar']:>6.3f} "
+            f"{r['macro_f1']:>8.3f} {r['ece']:>6.3f} {r['n_recordings']:>5}"
+        )
+    return lines
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from emolab.models.evaluation import evaluate, evaluate_baseline
+    from emolab.project.features import feature_table
+    from emolab.project.store import Project
+
+    with Project.open(args.project) as project:
+        _extract(project, args)
+        data = feature_table(project)
+        synthetic = project.synthetic
+    data = data.subset(data.has_audio | data.has_body)
+    results = []
+    for fusion in args.fusion:
+        job = evaluate(data, fusion, args.model, args.split)
+        results.append(_progress_runner(f"Evaluating {fusion}", args.quiet)(job).to_dict())
+    grouped, optimistic = evaluate_baseline(data, args.split)
+    out = {
+        "synthetic": synthetic,
+        "split": results[0]["split"] if results else grouped.split,
+        "results": results,
+        "baseline": grouped.to_dict(),
+        "baseline_random_split": optimistic.to_dict(),
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    if synthetic:
+        print("SYNTHETIC data: these figures show the pipeline works, not how well emotion is "
+              "recognised in real people.")  # fmt: skip
+    first = results[0] if results else grouped.to_dict()
+    print(f"Split: {out['split']} · {first['n_recordings']} recordings · "
+          f"{first['n_participants']} participants · chance UAR {first['chance_uar']:.3f}, "
+          f"chance accuracy {first['chance_accuracy']:.3f}")  # fmt: skip
+    print("\n".join(_table([*results, grouped.to_dict()])))
+    o = optimistic
+    print(f"For reference only, OPTIMISTIC (random 67/33 split, same speakers on both sides): "
+          f"baseline accuracy {o.accuracy:.3f}, UAR {o.uar:.3f}")  # fmt: skip
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from emolab.models.evaluation import evaluate
+    from emolab.models.training import TrainedModel, fit, model_card
+    from emolab.project.features import feature_table
+    from emolab.project.models import add_model
+    from emolab.project.store import Project
+
+    with Project.open(args.project) as project:
+        _extract(project, args)
+        data = feature_table(project)
+        data = data.subset(data.has_audio | data.has_body)
+        evaluation = None
+        if not args.no_evaluate and len(set(data.participants)) >= 2:
+            job = evaluate(data, args.fusion, args.model, "participant")
+            evaluation = _progress_runner("Evaluating", args.quiet)(job)
+        estimator = fit(data, args.fusion, args.model)
+        card = model_card(data, args.fusion, args.model, estimator, evaluation,
+                          project.synthetic, project.path.name)  # fmt: skip
+        model_id = add_model(project, TrainedModel(estimator, card), activate=True)
+    print(f"Stored model {model_id} ({args.fusion}/{args.model}) and made it active.")
+    if evaluation is not None:
+        print(f"Leave-one-participant-out: accuracy {evaluation.accuracy:.3f}, "
+              f"UAR {evaluation.uar:.3f}, ECE {evaluation.ece:.3f}"
+              + (" (SYNTHETIC data)" if card["training"]["synthetic"] else ""))  # fmt: skip
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from emolab.project.models import predict_missing
+    from emolab.project.store import Project
+
+    with Project.open(args.project) as project:
+        added = _progress_runner("Predicting", args.quiet)(predict_missing(project, args.jobs))
+    print(f"Suggestions added: {added}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from emolab.project.models import activate_model, models
+    from emolab.project.store import Project
+
+    with Project.open(args.project) as project:
+        if args.activate is not None:
+            activate_model(project, args.activate)
+        for m in models(project):
+            ev = m.card.get("evaluation") or {}
+            score = f"UAR {ev['uar']:.3f}, ECE {ev['ece']:.3f}" if ev else "not evaluated"
+            flag = "*" if m.active else " "
+            synthetic = " SYNTHETIC" if m.card.get("training", {}).get("synthetic") else ""
+            print(f"{flag} {m.id:>3}  {m.name:<28} {score}{synthetic}  {m.created_at}")
+    return 0
+
+
+def _cmd_bundle_model(args: argparse.Namespace) -> int:
+    """Rebuild resources/models/default.* from the default demo corpus (maintainers)."""
+    import tempfile
+
+    from emolab.models.evaluation import evaluate
+    from emolab.models.persistence import model_to_bytes
+    from emolab.models.training import fit, model_card
+    from emolab.project.demo import build_demo_project
+    from emolab.project.features import extract_features, feature_table
+    from emolab.project.store import Project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _progress_runner("Generating demo", args.quiet)(
+            build_demo_project(tmp, participants=11, seed=0, reuse=False)
+        )
+        with Project.open(path) as project:
+            _progress_runner("Extracting", args.quiet)(extract_features(project, jobs=args.jobs))
+            data = feature_table(project)
+    evaluation = _progress_runner("Evaluating", args.quiet)(evaluate(data, args.fusion, "logreg"))
+    estimator = fit(data, args.fusion, "logreg")
+    card = model_card(data, args.fusion, "logreg", estimator, evaluation, True,
+                      "emolab demo --participants 11 --seed 0")  # fmt: skip
+    card["created"] = "reproducible: emolab bundle-model"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "default.skops").write_bytes(model_to_bytes(estimator))
+    (args.out / "default.card.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"Wrote {args.out / 'default.skops'}: {args.fusion}, UAR {evaluation.uar:.3f}, "
+          f"ECE {evaluation.ece:.3f} (SYNTHETIC)")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emolab",
@@ -161,6 +319,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="rebuild the per-user demo")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo)
+
+    from emolab.models.fusion import FUSION_MODES, MODEL_KINDS
+
+    def jobs(p):
+        p.add_argument("--jobs", type=int, default=1, help="parallel extraction processes")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("extract", help="compute and cache the features of every media file")
+    p.add_argument("project", type=Path)
+    jobs(p)
+    p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("evaluate", help="evaluate fusion modes, participants held out")
+    p.add_argument("project", type=Path)
+    p.add_argument("--fusion", nargs="+", choices=FUSION_MODES, default=list(FUSION_MODES))
+    p.add_argument("--model", choices=MODEL_KINDS, default="logreg")
+    p.add_argument(
+        "--split",
+        choices=("participant", "collection"),
+        default="participant",
+        help="hold out participants, or whole collection types (language groups)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    jobs(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("train", help="train a model on the project and make it active")
+    p.add_argument("project", type=Path)
+    p.add_argument("--fusion", choices=FUSION_MODES, required=True)
+    p.add_argument("--model", choices=MODEL_KINDS, default="logreg")
+    p.add_argument("--no-evaluate", action="store_true", help="skip the model card's evaluation")
+    jobs(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("predict", help="store suggestions from the active model")
+    p.add_argument("project", type=Path)
+    jobs(p)
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("models", help="list the project's models (or activate one)")
+    p.add_argument("project", type=Path)
+    p.add_argument("--activate", type=int, metavar="ID", help="make model ID the active one")
+    p.set_defaults(func=_cmd_models)
+
+    p = sub.add_parser("bundle-model", help="rebuild the bundled default model (maintainers)")
+    p.add_argument("--out", type=Path, default=Path("resources/models"))
+    p.add_argument("--fusion", choices=FUSION_MODES, default="temporal")
+    jobs(p)
+    p.set_defaults(func=_cmd_bundle_model)
 
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("project", type=Path, nargs="?", help="project to open")

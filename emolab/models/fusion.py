@@ -29,6 +29,15 @@ MODEL_KINDS = ("logreg", "svm", "mlp", "rf")
 LATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 
 
+def _nan_stat(function, F: np.ndarray) -> np.ndarray:
+    """Column statistic ignoring NaN; an all-missing column gives NaN without a warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return function(F, axis=0)
+
+
 class ParticipantScaler(TransformerMixin, BaseEstimator):
     """Z-score features per participant (Bernhardt & Robinson 2007).
 
@@ -48,9 +57,8 @@ class ParticipantScaler(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         F = self._features(X)
-        with np.errstate(all="ignore"):
-            self.mean_ = np.nan_to_num(np.nanmean(F, axis=0))
-            self.scale_ = np.nan_to_num(np.nanstd(F, axis=0), nan=1.0)
+        self.mean_ = np.nan_to_num(_nan_stat(np.nanmean, F))
+        self.scale_ = np.nan_to_num(_nan_stat(np.nanstd, F), nan=1.0)
         self.scale_[self.scale_ < 1e-9] = 1.0
         self.n_features_in_ = X.shape[1]
         return self
@@ -64,9 +72,7 @@ class ParticipantScaler(TransformerMixin, BaseEstimator):
             if rows.sum() < self.min_rows:
                 continue
             G = F[rows]
-            with np.errstate(all="ignore"):
-                mean = np.nanmean(G, axis=0)
-                scale = np.nanstd(G, axis=0)
+            mean, scale = _nan_stat(np.nanmean, G), _nan_stat(np.nanstd, G)
             mean = np.where(np.isnan(mean), self.mean_, mean)
             scale = np.where(np.isnan(scale) | (scale < 1e-9), self.scale_, scale)
             out[rows] = (G - mean) / scale

@@ -110,6 +110,7 @@ CREATE TABLE suggestions (
     confidence REAL NOT NULL,
     probabilities TEXT NOT NULL,        -- JSON {label: probability}
     contributions TEXT,                 -- JSON {modality: share}
+    track TEXT,                         -- JSON emotion-over-time (temporal models)
     created_at TEXT NOT NULL,
     UNIQUE (recording_id, model_id)
 );
