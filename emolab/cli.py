@@ -290,6 +290,12 @@ def _cmd_bundle_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from emolab.benchmarks import main
+
+    return main(args.participants, args.jobs, args.json, gui=not args.no_gui)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emolab",
@@ -320,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo)
 
-    from emolab.models.fusion import FUSION_MODES, MODEL_KINDS
+    from emolab.models.modes import FUSION_MODES, MODEL_KINDS
 
     def jobs(p):
         p.add_argument("--jobs", type=int, default=1, help="parallel extraction processes")
@@ -368,6 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fusion", choices=FUSION_MODES, default="temporal")
     jobs(p)
     p.set_defaults(func=_cmd_bundle_model)
+
+    p = sub.add_parser("bench", help="measure speed and memory (figures with units)")
+    p.add_argument("--participants", type=int, default=11, help="corpus size (default 11)")
+    p.add_argument("--jobs", type=int, default=2, help="extraction processes (default 2)")
+    p.add_argument("--no-gui", action="store_true", help="skip the GUI figures")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("project", type=Path, nargs="?", help="project to open")

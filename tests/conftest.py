@@ -32,6 +32,31 @@ def small_demo(tmp_path_factory) -> Path:
     return run_to_end(build_demo_project(folder, participants=SMALL_CORPUS_PARTICIPANTS))
 
 
+@pytest.fixture(scope="session")
+def small_dataset(small_demo):
+    """Features of the small demo, extracted once (cached in its project)."""
+    from emolab.core.progress import run_to_end
+    from emolab.project.features import extract_features, feature_table
+    from emolab.project.store import Project
+
+    with Project.open(small_demo) as project:
+        run_to_end(extract_features(project))
+        return feature_table(project)
+
+
+@pytest.fixture
+def demo_copy(small_demo):
+    """A throw-away copy of the small demo project (media paths stay valid)."""
+    import shutil
+    import uuid
+
+    path = small_demo.with_name(f"copy-{uuid.uuid4().hex[:8]}.emolab")
+    shutil.copy(small_demo, path)
+    yield path
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 @pytest.fixture
 def tone() -> tuple[np.ndarray, int]:
     """One second of a 220 Hz sine at 16 kHz, amplitude 0.3."""

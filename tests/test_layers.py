@@ -20,8 +20,9 @@ ALLOWED = {
     "models": {"features", "io", "core"},
     # the project layer also builds the demo project (emolab.project.demo)
     "project": {"models", "features", "io", "demo", "core"},
-    "cli": {"project", "models", "features", "io", "demo", "core"},
-    "gui": {"project", "models", "features", "io", "demo", "core", "cli"},
+    "cli": {"project", "models", "features", "io", "demo", "core", "benchmarks"},
+    "benchmarks": {"project", "models", "features", "io", "demo", "core"},
+    "gui": {"project", "models", "features", "io", "demo", "core", "cli", "benchmarks"},
 }
 TOP_LEVEL = {"__init__", "__main__", "resources"}
 

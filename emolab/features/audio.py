@@ -2,7 +2,8 @@
 
 Computed from mono 16 kHz samples with numpy only: 32 ms Hann frames every 10 ms, an
 FFT-based YIN pitch tracker (de Cheveigné & Kawahara 2002; 25 ms integration window,
-60–500 Hz, CMNDF threshold 0.15, parabolic refinement), a 40-band mel filterbank and a
+60–500 Hz, CMNDF threshold 0.15, parabolic refinement; run at 8 kHz after a low-pass,
+every 20 ms on frames within 30 dB of the loudest), a 40-band mel filterbank and a
 DCT-II. No librosa at run time: its numba compilation would cost the user ~30 s on the
 first click (PLATFORM.md). Leading and trailing silence (frames more than 35 dB below
 the loudest) is trimmed first. Silent or unvoiced input gives defined values (zeros for
@@ -121,19 +122,48 @@ def _frames(x: np.ndarray, length: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(x, length)[::HOP][:n]
 
 
-def yin(x: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
-    """F0 (Hz, 0 where unvoiced) and aperiodicity (CMNDF minimum) per 10 ms frame."""
+@cache
+def _halfband() -> np.ndarray:
+    """15-tap Hamming-windowed sinc low-pass at 3.6 kHz (of 16 kHz) before decimating by 2."""
+    n = np.arange(15) - 7
+    taps = np.sinc(2 * 3600 / SAMPLE_RATE * n) * np.hamming(15)
+    return taps / taps.sum()
+
+
+def yin(
+    x: np.ndarray, frames: np.ndarray | None = None, sr: int = SAMPLE_RATE
+) -> tuple[np.ndarray, np.ndarray]:
+    """F0 (Hz, 0 where unvoiced) and aperiodicity (CMNDF minimum) per 10 ms frame of a
+    16 kHz signal. The search runs at 8 kHz (F0 ≤ 500 Hz needs nothing above 4 kHz).
+
+    ``frames`` (indices) restricts the search to frames worth it (loud enough to be
+    voiced); the others get F0 0 and aperiodicity 1.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n_frames = 1 + max(0, (len(x) - N_FFT)) // HOP
+    x = np.convolve(x, _halfband(), mode="same")[::2]
+    sr, hop, window = sr // 2, HOP // 2, YIN_WINDOW // 2
     tau_min, tau_max = int(sr / F0_MAX), int(np.ceil(sr / F0_MIN))
-    frames = _frames(x.astype(np.float64), YIN_WINDOW + tau_max)
-    a = frames[:, :YIN_WINDOW]
-    n_fft = 1 << int(np.ceil(np.log2(YIN_WINDOW + tau_max + 1)))
-    cross = np.fft.irfft(np.conj(np.fft.rfft(a, n_fft)) * np.fft.rfft(frames, n_fft), n_fft)[
-        :, : tau_max + 1
-    ]
-    squares = np.concatenate([np.zeros((len(frames), 1)), np.cumsum(frames**2, axis=1)], axis=1)
+    f0_all = np.zeros(n_frames)
+    aperiodicity_all = np.ones(n_frames)
+    chosen = np.arange(n_frames) if frames is None else np.asarray(frames, dtype=int)
+    if chosen.size == 0:
+        return f0_all, aperiodicity_all
+    span = window + tau_max
+    x = np.pad(x, (0, max(0, (n_frames - 1) * hop + span - len(x))))
+    starts = chosen * hop
+    segment = x[starts[:, None] + np.arange(span)[None, :]]
+    n_fft = 1 << int(np.ceil(np.log2(span + 1)))
+    spectrum = np.fft.rfft(segment, n_fft)
+    head = np.fft.rfft(segment[:, :window], n_fft)
+    cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
+    # energies of the lagged windows from one running sum over the whole signal
+    squares = np.concatenate([[0.0], np.cumsum(x**2)])
     taus = np.arange(tau_max + 1)
-    energy_b = squares[:, taus + YIN_WINDOW] - squares[:, taus]
-    d = np.maximum(squares[:, YIN_WINDOW : YIN_WINDOW + 1] + energy_b - 2 * cross, 0)
+    lagged = starts[:, None] + taus[None, :]
+    energy_b = squares[lagged + window] - squares[lagged]
+    energy_a = energy_b[:, :1]
+    d = np.maximum(energy_a + energy_b - 2 * cross, 0)
     running = np.cumsum(d[:, 1:], axis=1)
     cmndf = np.ones_like(d)
     cmndf[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(running, 1e-12)
@@ -160,40 +190,23 @@ def yin(x: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
         0.5 * (left - right), denom, out=np.zeros_like(denom), where=np.abs(denom) > 1e-12
     )
     period = tau + np.clip(shift, -0.5, 0.5)
-    aperiodicity = centre
-    f0 = np.where(aperiodicity < 0.25, sr / period, 0.0)
-    return f0, aperiodicity
+    f0_all[chosen] = np.where(centre < 0.25, sr / period, 0.0)
+    aperiodicity_all[chosen] = centre
+    return f0_all, aperiodicity_all
 
 
 def frame_tracks(x: np.ndarray) -> AudioFrames:
-    """Frame-level tracks of mono 16 kHz samples."""
+    """Frame-level tracks of mono 16 kHz samples (spectral tracks only where not silent)."""
     x = np.asarray(x, dtype=np.float64)
     flags: set[str] = set()
     if len(x) < N_FFT:
         x = np.pad(x, (0, N_FFT - len(x)))
         flags.add("short")
-    frames = _frames(x, N_FFT)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
+    n = 1 + (len(x) - N_FFT) // HOP
+    squares = np.concatenate([[0.0], np.cumsum(x * x)])
+    starts = np.arange(n) * HOP
+    rms = np.sqrt(np.maximum(squares[starts + N_FFT] - squares[starts], 0) / N_FFT)
     rms_db = 20 * np.log10(rms + 1e-10)
-    signs = np.signbit(frames)
-    zcr = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
-    spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
-    power = spectrum**2
-    freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
-    total = spectrum.sum(axis=1) + 1e-12
-    centroid = spectrum @ freqs / total
-    bandwidth = np.sqrt(
-        np.sum(spectrum * (freqs[None, :] - centroid[:, None]) ** 2, axis=1) / total
-    )
-    cumulative = np.cumsum(spectrum, axis=1)
-    rolloff = freqs[np.argmax(cumulative >= 0.85 * cumulative[:, -1:], axis=1)]
-    flatness = np.exp(np.mean(np.log(power + 1e-12), axis=1)) / (np.mean(power, axis=1) + 1e-12)
-    normalised = spectrum / total[:, None]
-    flux = np.zeros(len(frames))
-    flux[1:] = np.sum(np.abs(np.diff(normalised, axis=0)), axis=1)
-    mel = np.log(power @ _mel_matrix().T + 1e-10)
-    mfcc = mel @ _dct_matrix().T
-
     peak = rms_db.max()
     active = rms_db > peak - TRIM_DB
     if peak < -80:  # digital silence
@@ -203,9 +216,36 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
         first, last = np.flatnonzero(active)[[0, -1]]
         active[:] = False
         active[first : last + 1] = True
-    f0, _ = yin(x)
-    f0 = f0[: len(frames)]
-    voiced = (f0 > 0) & active & (rms_db > peak - 30)
+    zcr, centroid, bandwidth, rolloff, flatness, flux = (np.zeros(n) for _ in range(6))
+    mfcc = np.zeros((n, N_MFCC))
+    rows = np.flatnonzero(active)
+    if rows.size:
+        frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), N_FFT)[::HOP][rows]
+        signs = np.signbit(frames)
+        zcr[rows] = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
+        spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
+        power = spectrum * spectrum
+        freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
+        total = spectrum.sum(axis=1) + 1e-12
+        c = spectrum @ freqs / total
+        centroid[rows] = c
+        spread = spectrum @ (freqs**2) / total - c**2
+        bandwidth[rows] = np.sqrt(np.maximum(spread, 0))
+        cumulative = np.cumsum(spectrum, axis=1)
+        rolloff[rows] = freqs[np.argmax(cumulative >= 0.85 * cumulative[:, -1:], axis=1)]
+        log_power = np.log(power + 1e-12)
+        flatness[rows] = np.exp(log_power.mean(axis=1)) / (power.mean(axis=1) + 1e-12)
+        normalised = spectrum / total[:, None]
+        step = np.zeros(len(rows))
+        step[1:] = np.sum(np.abs(np.diff(normalised, axis=0)), axis=1)
+        flux[rows] = step
+        mfcc[rows] = np.log(power @ _mel_matrix().T + 1e-10) @ _dct_matrix().T
+    loud = active & (rms_db > peak - 30)  # quieter frames are never counted as voiced
+    # pitch every 20 ms (pyin's default hop is ~23 ms); odd frames take the one before
+    f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2)
+    f0 = f0[:n]
+    f0[1::2] = f0[0::2][: len(f0[1::2])]
+    voiced = (f0 > 0) & loud
     f0_st = np.where(voiced, 12 * np.log2(np.maximum(f0, 1e-6) / 27.5), 0.0)
     return AudioFrames(
         f0_st=f0_st, voiced=voiced, rms_db=rms_db, zcr=zcr, centroid=centroid,

@@ -80,14 +80,17 @@ def fill_short_gaps(positions: np.ndarray, max_frames: int) -> np.ndarray:
 
 
 def _lowpass(x: np.ndarray, fps: float) -> np.ndarray:
-    """Zero-phase Gaussian smoothing along frames (reflecting at the ends)."""
+    """Zero-phase Gaussian smoothing along frames; odd extension at the ends (as filtfilt
+    does) keeps a steady trend, such as constant speed, undistorted."""
     sigma = SMOOTH_SIGMA_S * fps
     radius = int(np.ceil(3 * sigma))
     if radius < 1 or x.shape[0] <= radius:
         return x
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     taps /= taps.sum()
-    padded = np.concatenate([x[radius:0:-1], x, x[-2 : -radius - 2 : -1]], axis=0)
+    head = 2 * x[:1] - x[radius:0:-1]
+    tail = 2 * x[-1:] - x[-2 : -radius - 2 : -1]
+    padded = np.concatenate([head, x, tail], axis=0)
     out = np.zeros_like(x)
     n = x.shape[0]
     for k, weight in enumerate(taps):

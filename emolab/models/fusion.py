@@ -19,13 +19,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 
+from emolab.models.modes import FUSION_MODES, MODEL_KINDS
+
 N_AUDIO, N_BODY = 28, 9
 AUDIO_COLUMNS = tuple(range(1, 1 + N_AUDIO))
 BODY_COLUMNS = tuple(range(1 + N_AUDIO, 1 + N_AUDIO + N_BODY))
 WINDOW_AUDIO_COLUMNS = tuple(c + 1 for c in AUDIO_COLUMNS)
 WINDOW_BODY_COLUMNS = tuple(c + 1 for c in BODY_COLUMNS)
-FUSION_MODES = ("audio", "body", "early", "late", "temporal")
-MODEL_KINDS = ("logreg", "svm", "mlp", "rf")
 LATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 
 
@@ -272,7 +272,7 @@ class LateFusion(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(top))
         evidence = []
         for term in (la, lb):
-            centred = term[rows, top] - np.nanmean(term, axis=1)
+            centred = term[rows, top] - term.mean(axis=1)  # NaN rows: modality missing
             evidence.append(np.where(np.isnan(centred), 0, np.maximum(centred, 0)))
         evidence = np.stack(evidence, axis=1)
         total = evidence.sum(axis=1, keepdims=True)

@@ -1,0 +1,208 @@
+"""``emolab bench``: performance figures with units and the machine they ran on.
+
+Every figure README or an issue note quotes comes from here. Data is a freshly
+generated SYNTHETIC corpus, so runs are comparable across machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def _per_item_ms(function: Callable, items: list, repeat: int = 1) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for item in items:
+            function(item)
+    return (time.perf_counter() - start) / (len(items) * repeat) * 1000
+
+
+def _librosa_reference(samples: np.ndarray) -> None:
+    """The same audio features 'the plain way': librosa pyin and spectral functions."""
+    import librosa
+
+    sr = 16_000
+    librosa.pyin(samples, fmin=60, fmax=500, sr=sr)
+    librosa.feature.rms(y=samples)
+    librosa.feature.zero_crossing_rate(samples)
+    librosa.feature.spectral_centroid(y=samples, sr=sr)
+    librosa.feature.spectral_bandwidth(y=samples, sr=sr)
+    librosa.feature.spectral_rolloff(y=samples, sr=sr, roll_percent=0.85)
+    librosa.feature.spectral_flatness(y=samples)
+    librosa.onset.onset_strength(y=samples, sr=sr)
+    librosa.feature.mfcc(y=samples, sr=sr, n_mfcc=13)
+
+
+def first_extraction_seconds(wav: Path, csv: Path) -> dict:
+    """A fresh interpreter extracting one recording: in-process time and whole process."""
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "from emolab.features.extract import file_features\n"
+        f"file_features({str(wav)!r}, 'audio'); file_features({str(csv)!r}, 'body')\n"
+        "print(time.perf_counter() - t)"
+    )
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return {
+        "in_process_s": round(float(out.stdout.strip()), 3),
+        "whole_process_s": round(time.perf_counter() - start, 3),
+    }
+
+
+def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=print) -> dict:
+    """Run every non-GUI benchmark; ``log`` receives progress lines."""
+    from emolab.core.progress import run_to_end
+    from emolab.features import audio as audio_features
+    from emolab.features import body as body_features
+    from emolab.io.audio import load_for_features
+    from emolab.io.motion import read_motion
+    from emolab.models.evaluation import evaluate
+    from emolab.models.modes import FUSION_MODES
+    from emolab.project.demo import build_demo_project
+    from emolab.project.features import extract_features, feature_table
+    from emolab.project.store import Project
+
+    results: dict = {"machine": machine(), "data": "SYNTHETIC demo corpus"}
+    with tempfile.TemporaryDirectory() as tmp:
+        log(f"generating a {participants}-participant synthetic corpus …")
+        start = time.perf_counter()
+        project_path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
+        results["demo_build_s"] = round(time.perf_counter() - start, 2)
+        corpus = Path(tmp) / "corpus"
+        wavs = sorted(corpus.rglob("*.wav"))[:60]
+        csvs = sorted(corpus.rglob("*.csv"))[:60]
+
+        log("first extraction in a fresh process …")
+        results["first_extraction"] = first_extraction_seconds(wavs[0], csvs[0])
+
+        log("warm per-clip extraction …")
+        signals = [load_for_features(p) for p in wavs]
+        clips = [read_motion(p) for p in csvs]
+        seconds = float(np.mean([len(s) for s in signals]) / 16_000)
+        audio_features.extract(signals[0])
+        audio_ms = _per_item_ms(audio_features.extract, signals, repeat=2)
+        body_ms = _per_item_ms(body_features.extract, clips, repeat=2)
+        frames = float(np.mean([c.n_frames for c in clips]))
+        results["audio_features"] = {
+            "ms_per_clip": round(audio_ms, 2),
+            "mean_clip_s": round(seconds, 2),
+            "ms_per_3s_clip": round(audio_ms * 3.0 / seconds, 2),
+        }
+        results["body_features"] = {
+            "ms_per_clip": round(body_ms, 3),
+            "mean_frames": round(frames, 1),
+            "fps": 60,
+            "ms_per_3s_clip": round(body_ms * 180 / frames, 3),
+        }
+
+        log("plain-librosa reference (pyin + spectral functions) …")
+        subset = signals[:reference_clips]
+        _librosa_reference(subset[0])  # compile numba code outside the timing
+        reference_ms = _per_item_ms(_librosa_reference, subset)
+        ours_ms = _per_item_ms(audio_features.extract, subset, repeat=3)
+        results["librosa_reference"] = {
+            "ms_per_clip": round(reference_ms, 1),
+            "emolab_ms_same_clips": round(ours_ms, 2),
+            "speedup": round(reference_ms / ours_ms, 1),
+        }
+
+        log("extract + evaluate all five fusion modes …")
+        start = time.perf_counter()
+        with Project.open(project_path) as project:
+            run_to_end(extract_features(project, jobs=jobs))
+            extract_s = time.perf_counter() - start
+            data = feature_table(project)
+        scores = {}
+        for fusion in FUSION_MODES:
+            result = run_to_end(evaluate(data, fusion))
+            scores[fusion] = {"uar": round(result.uar, 3), "ece": round(result.ece, 3)}
+        total = time.perf_counter() - start
+        results["extract_and_evaluate"] = {
+            "recordings": len(data),
+            "jobs": jobs,
+            "extract_s": round(extract_s, 2),
+            "total_s": round(total, 2),
+            "synthetic_scores_leave_one_participant_out": scores,
+        }
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    results["peak_memory_mb"] = {"process": round(own / 1024, 1),
+                                 "largest_child": round(children / 1024, 1)}  # fmt: skip
+    return results
+
+
+def format_results(results: dict) -> str:
+    m = results["machine"]
+    a, b, r = results["audio_features"], results["body_features"], results["librosa_reference"]
+    f, e = results["first_extraction"], results["extract_and_evaluate"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}",
+        f"Data: {results['data']} (built in {results['demo_build_s']} s)",
+        f"Audio features (warm): {a['ms_per_3s_clip']} ms per 3 s clip "
+        f"({a['ms_per_clip']} ms per {a['mean_clip_s']} s clip)",
+        f"Plain librosa reference: {r['ms_per_clip']} ms per clip; emolab "
+        f"{r['emolab_ms_same_clips']} ms on the same clips: {r['speedup']}× faster",
+        f"Body features (warm): {b['ms_per_3s_clip']} ms per 3 s clip at 60 fps",
+        f"First extraction in a fresh process: {f['in_process_s']} s in process, "
+        f"{f['whole_process_s']} s with interpreter start",
+        f"Extract + evaluate 5 fusion modes on {e['recordings']} recordings ({e['jobs']} jobs): "
+        f"{e['total_s']} s (extraction {e['extract_s']} s)",
+        "  synthetic UAR / ECE: "
+        + ", ".join(
+            f"{k} {v['uar']:.3f}/{v['ece']:.3f}"
+            for k, v in e["synthetic_scores_leave_one_participant_out"].items()
+        ),
+        f"Peak memory: {results['peak_memory_mb']['process']} MB (largest worker "
+        f"{results['peak_memory_mb']['largest_child']} MB)",
+    ]
+    if "gui" in results:
+        lines += [f"GUI: {k} = {v}" for k, v in results["gui"].items()]
+    return "\n".join(lines)
+
+
+def main(participants: int, jobs: int, as_json: bool, gui: bool = True) -> int:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    results = run(participants=participants, jobs=jobs, log=log)
+    if gui:
+        log("GUI figures (separate process) …")
+        out = subprocess.run(
+            [sys.executable, "-m", "emolab.gui.bench"], capture_output=True, text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")},
+        )  # fmt: skip
+        if out.returncode == 0 and out.stdout.strip():
+            results["gui"] = json.loads(out.stdout)
+        else:
+            results["gui_error"] = (out.stderr.strip().splitlines() or ["failed"])[-1]
+    print(json.dumps(results, indent=2) if as_json else format_results(results))
+    return 0
