@@ -1,47 +1,571 @@
-"""The main window."""
+"""The main window: recording browser, player (waveform, spectrogram, skeleton,
+transport), rating form and suggestions, with every long job in a worker."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from emolab import __version__
 from emolab.core.errors import EmolabError
+from emolab.core.timebase import ElapsedClock, PlaybackClock, Timeline
+from emolab.gui import settings as gui_settings
+from emolab.gui.playback import MediaPlayerClock, PlaybackController, load_multimedia
+from emolab.gui.widgets.browser import RecordingBrowser
+from emolab.gui.widgets.rating import RatingForm
+from emolab.gui.widgets.skeleton import SkeletonView
+from emolab.gui.widgets.suggestions import SuggestionPanel
+from emolab.gui.widgets.transport import TransportBar
+from emolab.gui.widgets.waveform import WaveformView
+from emolab.gui.workers import JobRunner
+from emolab.io.motion import MotionClip
+from emolab.project.browse import browser_rows
+from emolab.project.ratings import RatingSession
 from emolab.project.store import Project
+from emolab.resources import resource_path
+
+ClockFactory = Callable[[Path | None], PlaybackClock]
+HIDE_SETTING = "hide_suggestions_until_rated"
+_TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QAbstractSpinBox)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, clock_factory: ClockFactory | None = None, use_audio: bool = True):
         super().__init__()
         self.project: Project | None = None
-        self.setWindowTitle(f"emolab {__version__}")
-        self.resize(1280, 800)
-        self._summary = QLabel("No project open.")
-        self._summary.setMargin(16)
-        self.setCentralWidget(self._summary)
-        self.statusBar().showMessage("Ready")
+        self.session: RatingSession | None = None
+        self.recording_id: int | None = None
+        self.recording = None
+        self.motion: MotionClip | None = None
+        self.model_id: int | None = None
+        self.sync_offset = 0.0
+        labels = json.loads(resource_path("labels", "default.json").read_text())
+        self.emotions: list[str] = labels["emotions"]
+        self.multimedia, self.audio_problem = load_multimedia() if use_audio else (None, "off")
+        self.clock_factory = clock_factory or self._default_clock
+        self.jobs = JobRunner(self)
+        self.timeline = Timeline()
+        self.playback = PlaybackController(self.timeline, self)
+        self._build_ui()
+        self._build_menus()
+        self.timeline.subscribe(self._on_timeline)
+        self.jobs.progress.connect(self._on_job_progress)
+        self.jobs.finished.connect(self._on_job_finished)
+        self.jobs.failed.connect(self._on_job_failed)
+        self.jobs.cancelled.connect(lambda kind: self._job_done(f"{kind} cancelled"))
+        QApplication.instance().installEventFilter(self)
+        self._restore_layout()
 
-    def open_project(self, path: Path) -> bool:
+    # ---- construction ------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.setWindowTitle(f"emolab {__version__}")
+        self.resize(1400, 860)
+        self.waveform = WaveformView()
+        self.skeleton = SkeletonView()
+        self.transport = TransportBar()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.skeleton)
+        splitter.addWidget(self.waveform)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.transport)
+        self.setCentralWidget(central)
+
+        self.browser = RecordingBrowser()
+        self.rating_form = RatingForm(
+            self.emotions, json.loads(resource_path("labels", "default.json").read_text())
+        )
+        self.suggestion_panel = SuggestionPanel()
+        self.docks = {}
+        for name, title, widget, area in (
+            ("browser", "Recordings", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("rating", "Rating", self.rating_form, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("suggestions", "Suggestions", self.suggestion_panel,
+             Qt.DockWidgetArea.RightDockWidgetArea),
+        ):  # fmt: skip
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+
+        status = self.statusBar()
+        self.data_badge = QLabel("")
+        self.rater_label = QLabel("")
+        self.audio_label = QLabel("")
+        self.job_label = QLabel("")
+        self.job_bar = QProgressBar()
+        self.job_bar.setMaximumWidth(160)
+        self.job_bar.setVisible(False)
+        for widget in (self.job_label, self.job_bar, self.data_badge, self.rater_label,
+                       self.audio_label):  # fmt: skip
+            status.addPermanentWidget(widget)
+        if self.multimedia is None:
+            self.audio_label.setText("no audio output: playing silently")
+        else:
+            devices = self.multimedia.QMediaDevices.audioOutputs()
+            self.audio_label.setText(
+                "audio: " + devices[0].description() if devices
+                else "no audio device: playing against the system clock"
+            )  # fmt: skip
+
+        self.browser.recording_selected.connect(self.open_recording)
+        self.waveform.seek_requested.connect(self.playback.seek)
+        self.transport.play_toggled.connect(self.playback.toggle)
+        self.transport.stop_requested.connect(self.playback.stop)
+        self.transport.step_requested.connect(self.step_frames)
+        self.transport.jump_requested.connect(
+            lambda d: self.playback.seek(self.timeline.position + d)
+        )
+        self.transport.rate_changed.connect(self.playback.set_rate)
+        self.transport.loop_changed.connect(self.timeline.set_loop)
+        self.transport.offset_changed.connect(self.set_sync_offset)
+        self.rating_form.field_changed.connect(self.rate)
+        self.rating_form.next_unrated.connect(self.next_unrated)
+        self.suggestion_panel.accept_requested.connect(self.accept_suggestion)
+
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut=None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        file = self.menuBar().addMenu("&File")
+        action(file, "&New project…", self.new_project_dialog, QKeySequence.StandardKey.New)
+        action(file, "&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        action(file, "Open the &demo project (synthetic)", self.open_demo)
+        file.addSeparator()
+        action(file, "&Import folder…", self.import_dialog, "Ctrl+I")
+        file.addSeparator()
+        action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = action(edit, "&Undo rating change", self.undo, "Ctrl+Z")
+        self.redo_action = action(edit, "&Redo rating change", self.redo, "Ctrl+Shift+Z")
+        action(edit, "Switch &rater…", self.switch_rater)
+        self.hide_action = action(edit, "&Hide suggestions until I choose", self._toggle_hide)
+        self.hide_action.setCheckable(True)
+        view = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        action(view, "Reset skeleton &view", self.skeleton.reset_view, "Ctrl+0")
+        trails = action(view, "Hand &trails", lambda on: self._set_trails(on))
+        trails.setCheckable(True)
+        trails.setChecked(bool(gui_settings.value("show_trails")))
+        self.skeleton.show_trails = trails.isChecked()
+        model = self.menuBar().addMenu("&Model")
+        action(model, "&Suggest labels for unrated recordings", self.start_prediction)
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "&About emolab", self._about)
+
+    def _set_trails(self, on: bool) -> None:
+        self.skeleton.show_trails = on
+        gui_settings.set_value("show_trails", on)
+        self.skeleton.redraw()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About emolab",
+                          f"emolab {__version__}\nRate, explore and classify emotion in speech "
+                          "and body movement.")  # fmt: skip
+
+    def _restore_layout(self) -> None:
+        s = gui_settings.settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def _save_layout(self) -> None:
+        s = gui_settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    # ---- projects ---------------------------------------------------------------------
+    def open_project(self, path: Path, rater: str | None = None) -> bool:
         """Open a project; on failure say why and keep the current one."""
         try:
-            project = Project.open(path)
+            project = Project.open(Path(path))
         except EmolabError as exc:
             QMessageBox.warning(self, "Cannot open project", str(exc))
             return False
+        self.close_project()
+        self.project = project
+        gui_settings.remember_project(project.path)
+        self.setWindowTitle(f"{project.path.name} — emolab")
+        self.data_badge.setText("SYNTHETIC demo data" if project.synthetic else "")
+        self.data_badge.setStyleSheet("color: #a05000; font-weight: bold;")
+        self.hide_action.setChecked(bool(project.setting(HIDE_SETTING, False)))
+        name = rater or gui_settings.value("rater") or self._ask_rater()
+        self.set_rater(name)
+        self.refresh_rows()
+        if self.browser.model.rows:
+            self.browser.select(self.browser.model.rows[0].recording_id)
+        self.start_prediction()
+        return True
+
+    def close_project(self) -> None:
+        self.jobs.cancel("predict")
+        self.rating_form.flush_notes()
+        self.playback.pause()
         if self.project is not None:
             self.project.close()
-        self.project = project
-        s = project.summary()
-        self._summary.setText(
-            f"{path.name}: {s.recordings} recordings, {s.participants} participants"
-            + (" — SYNTHETIC demo data" if s.synthetic else "")
+        self.project = None
+        self.session = None
+        self.recording_id = None
+
+    def _ask_rater(self) -> str:
+        name, ok = QInputDialog.getText(self, "Who is rating?",
+                                        "Your rater name (stored with every rating):")  # fmt: skip
+        return name.strip() if ok and name.strip() else "rater"
+
+    def set_rater(self, name: str) -> None:
+        if self.project is None:
+            return
+        rater_id = self.project.ensure_rater(name)
+        gui_settings.set_value("rater", name)
+        self.session = RatingSession(self.project, rater_id)
+        self.rater_label.setText(f"rater: {name}")
+        if self.recording_id is not None:
+            self.session.open_recording(self.recording_id)
+            self._show_rating()
+
+    def switch_rater(self) -> None:
+        name = self._ask_rater()
+        self.set_rater(name)
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        if self.project is None:
+            return
+        row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
+        self.model_id = row[0] if row else None
+        rater = self.session.rater_id if self.session else None
+        self.browser.set_rows(browser_rows(self.project, rater, self.model_id))
+
+    def _refresh_row(self, recording_id: int) -> None:
+        rater = self.session.rater_id if self.session else None
+        for row in browser_rows(self.project, rater, self.model_id):
+            if row.recording_id == recording_id:
+                self.browser.model.update_row(row)
+                return
+
+    def new_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", "", "emolab project (*.emolab)")
+        if not path:
+            return
+        path = Path(path).with_suffix(".emolab")
+        try:
+            Project.create(path).close()
+        except EmolabError as exc:
+            QMessageBox.warning(self, "Cannot create project", str(exc))
+            return
+        self.open_project(path)
+        self.import_dialog()
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", "", "emolab project (*.emolab);;All files (*)"
         )
-        self.setWindowTitle(f"{path.name} — emolab")
+        if path:
+            self.open_project(Path(path))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in gui_settings.value("recent_projects"):
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, p=p: self.open_project(Path(p)))
+
+    def open_demo(self) -> None:
+        from emolab.project.demo import build_demo_project, default_demo_dir, demo_project_ready
+
+        folder = default_demo_dir()
+        if demo_project_ready(folder):
+            self.open_project(folder / "demo.emolab")
+            return
+        self.statusBar().showMessage("Generating the SYNTHETIC demo project (about 25 s) …")
+        self.jobs.start("demo", lambda token: build_demo_project(folder, cancel=token))
+
+    def import_dialog(self) -> None:
+        from emolab.gui.dialogs import ImportDialog
+
+        if self.project is None:
+            QMessageBox.information(self, "Import", "Open or create a project first.")
+            return
+        dialog = ImportDialog(self.project.path, self)
+        dialog.exec()
+        if dialog.imported:
+            self.refresh_rows()
+            self.start_prediction()
+
+    # ---- background jobs ------------------------------------------------------------------
+    def start_prediction(self) -> None:
+        if self.project is None:
+            return
+        from emolab.project.models import predict_missing
+
+        path = self.project.path
+
+        def job(token):
+            with Project.open(path) as project:
+                return (yield from predict_missing(project, cancel=token))
+
+        self.jobs.start("predict", job)
+
+    def _on_job_progress(self, kind: str, done: int, total: int, message: str) -> None:
+        self.job_label.setText(f"{kind}: {message}")
+        self.job_bar.setVisible(True)
+        self.job_bar.setRange(0, max(total, 1))
+        self.job_bar.setValue(done)
+
+    def _job_done(self, text: str) -> None:
+        self.job_bar.setVisible(False)
+        self.job_label.setText("")
+        self.statusBar().showMessage(text, 8000)
+
+    def _on_job_finished(self, kind: str, result: object) -> None:
+        if kind == "predict":
+            self._job_done(f"Suggestions added: {result}")
+            self.refresh_rows()
+            self._show_suggestion()
+        elif kind == "demo":
+            self._job_done("Demo project ready (SYNTHETIC data)")
+            self.open_project(Path(result))
+
+    def _on_job_failed(self, kind: str, message: str) -> None:
+        self._job_done(f"{kind} failed: {message}")
+        if kind != "predict":
+            QMessageBox.warning(self, f"{kind} failed", message)
+
+    # ---- one recording ----------------------------------------------------------------------
+    def _default_clock(self, audio_path: Path | None) -> PlaybackClock:
+        if audio_path is not None and self.multimedia is not None:
+            return MediaPlayerClock(self.multimedia, audio_path,
+                                    float(gui_settings.value("volume")))  # fmt: skip
+        return ElapsedClock()
+
+    def open_recording(self, recording_id: int) -> None:
+        if self.project is None or recording_id == self.recording_id:
+            return
+        from emolab.io.audio import read_audio
+        from emolab.io.motion import read_motion
+
+        self.rating_form.flush_notes()
+        self.playback.pause()
+        self.recording_id = recording_id
+        self.recording = self.project.recording(recording_id)
+        problems = []
+        audio_media = self.project.media_of(recording_id, "audio")
+        body_media = self.project.media_of(recording_id, "body")
+        samples, rate, audio_path, duration = None, 0, None, 0.0
+        if audio_media is not None:
+            audio_path = self.project.media_path(audio_media)
+            try:
+                clip = read_audio(audio_path)
+                samples, rate, duration = clip.mono(), clip.samplerate, clip.duration
+            except (EmolabError, OSError) as exc:
+                problems.append(str(exc))
+                audio_path = None
+        self.motion = None
+        if body_media is not None:
+            try:
+                self.motion = read_motion(self.project.media_path(body_media))
+            except (EmolabError, OSError) as exc:
+                problems.append(str(exc))
+        if samples is None and self.motion is not None:
+            duration = self.motion.duration
+        self.sync_offset = self.recording.sync_offset
+        self.transport.show_offset(self.sync_offset)
+        self.waveform.set_audio(samples, rate, duration)
+        self.skeleton.set_clip(self.motion)
+        if self.motion is not None and self.motion.fps:
+            self.playback.frame_step = 1.0 / self.motion.fps
+        self.playback.set_clock(self.clock_factory(audio_path))
+        self.timeline.set_duration(duration)
+        self.playback.seek(0.0)
+        self._on_timeline(self.timeline)
+        if self.session is not None:
+            self.session.open_recording(recording_id)
+        self._show_rating()
+        self._show_suggestion()
+        if problems:
+            self.statusBar().showMessage("; ".join(problems), 15000)
+
+    def _title(self) -> str:
+        r = self.recording
+        if r is None:
+            return "No recording selected"
+        return f"{r.key} · participant {r.participant} · intended {r.emotion}, {r.intensity}"
+
+    def _on_timeline(self, timeline: Timeline) -> None:
+        self.waveform.set_position(timeline.position)
+        self.skeleton.set_time(timeline.position + self.sync_offset)
+        self.transport.show_state(timeline)
+
+    def displayed_frame(self) -> int:
+        return self.skeleton.frame
+
+    def step_frames(self, frames: int) -> None:
+        """Pause and move to the neighbouring motion frame(s)."""
+        self.playback.pause()
+        if self.motion is None:
+            self.playback.seek(self.timeline.position + frames / 60)
+            return
+        current = self.motion.frame_at(self.timeline.position + self.sync_offset)
+        target = min(max(current + frames, 0), self.motion.n_frames - 1)
+        # half a frame past the frame's start avoids rounding back to the previous frame
+        t = self.motion.frame_times[target] - self.sync_offset + 0.5 / (self.motion.fps or 60)
+        self.playback.seek(min(max(t, 0.0), self.timeline.duration))
+
+    def set_sync_offset(self, seconds: float) -> None:
+        if self.project is None or self.recording_id is None:
+            return
+        self.sync_offset = float(seconds)
+        self.project.set_sync_offset(self.recording_id, self.sync_offset)
+        self._on_timeline(self.timeline)
+        self.statusBar().showMessage(f"Motion offset {seconds:+.3f} s saved", 4000)
+
+    # ---- rating -------------------------------------------------------------------------------
+    def _show_rating(self) -> None:
+        rating = self.session.rating() if self.session and self.recording_id else None
+        self.rating_form.show_rating(self._title(), rating)
+        self.undo_action.setEnabled(bool(self.session and self.session.can_undo))
+        self.redo_action.setEnabled(bool(self.session and self.session.can_redo))
+
+    def rate(self, field: str, value: object, source: str = "human",
+             model_id: int | None = None) -> None:  # fmt: skip
+        if self.session is None or self.recording_id is None:
+            return
+        try:
+            self.session.set(field, value, source, model_id)
+        except EmolabError as exc:
+            QMessageBox.warning(self, "Not saved", str(exc))
+        self._show_rating()
+        self._refresh_row(self.recording_id)
+        if field == "emotion":
+            self._show_suggestion()
+
+    def accept_suggestion(self, label: str, model_id: int) -> None:
+        self.rate("emotion", label, source="model", model_id=model_id)
+
+    def _apply_history(self, edit) -> None:
+        if edit is None:
+            return
+        if edit.recording_id != self.recording_id:
+            self.browser.select(edit.recording_id)
+        self._show_rating()
+        self._refresh_row(edit.recording_id)
+        self.statusBar().showMessage(f"{edit.field}: {edit.old} ↔ {edit.new}", 4000)
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self._apply_history(self.session.undo())
+
+    def redo(self) -> None:
+        if self.session is not None:
+            self._apply_history(self.session.redo())
+
+    def next_unrated(self) -> None:
+        self.rating_form.flush_notes()
+        if self.browser.next_unrated() is None:
+            self.statusBar().showMessage("Every recording in view is rated", 5000)
+
+    # ---- suggestions -----------------------------------------------------------------------
+    def _toggle_hide(self, on: bool) -> None:
+        if self.project is not None:
+            self.project.set_setting(HIDE_SETTING, bool(on))
+        self._show_suggestion()
+
+    def _show_suggestion(self) -> None:
+        from emolab.project.models import models, suggestions
+
+        panel = self.suggestion_panel
+        if self.project is None or self.recording_id is None:
+            panel.show_message("No recording selected")
+            return
+        if self.model_id is None:
+            panel.show_message("Suggestions are being computed …")
+            return
+        info = next((m for m in models(self.project) if m.id == self.model_id), None)
+        if info is not None:
+            panel.set_model(info.name, info.card)
+        found = suggestions(self.project, self.recording_id, self.model_id)
+        hidden = self.project.setting(HIDE_SETTING, False)
+        mine = self.session.rating() if self.session else None
+        track = found[0].track if found else None
+        self.waveform.set_track(track)
+        if hidden and (mine is None or mine.emotion is None):
+            panel.show_message("Hidden until you choose an emotion (project setting), so the "
+                               "model cannot anchor your judgement.")  # fmt: skip
+            self.waveform.set_track(None)
+        elif not found:
+            panel.show_message("No suggestion yet for this recording.")
+        else:
+            panel.show_suggestion(found[0])
+
+    # ---- keys and closing ----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not self.isActiveWindow():
+            return False
+        focus = QApplication.focusWidget()
+        if isinstance(focus, _TEXT_INPUTS) or (isinstance(focus, QComboBox) and focus.isEditable()):
+            return False
+        return self.handle_key(event.key(), event.modifiers())
+
+    def handle_key(self, key: int, modifiers) -> bool:
+        """Keyboard control; returns True when the key was used."""
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        if key == Qt.Key.Key_Space:
+            self.playback.toggle()
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            sign = -1 if key == Qt.Key.Key_Left else 1
+            if shift:
+                self.playback.seek(self.timeline.position + sign)
+            else:
+                self.step_frames(sign)
+        elif key == Qt.Key.Key_N and not modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.next_unrated()
+        elif (choice := self.rating_form.keyboard_field(key, modifiers)) is not None:
+            self.rate(*choice)
+        else:
+            return False
         return True
 
     def closeEvent(self, event) -> None:
-        if self.project is not None:
-            self.project.close()
-            self.project = None
+        QApplication.instance().removeEventFilter(self)
+        self._save_layout()
+        self.jobs.shutdown()
+        self.close_project()
+        if hasattr(self.playback.clock, "close"):
+            self.playback.clock.close()
         super().closeEvent(event)

@@ -95,7 +95,7 @@ CREATE TABLE edit_log (
     old_value TEXT,
     new_value TEXT,
     since_open REAL,                    -- seconds since the rater opened the recording
-    source TEXT NOT NULL DEFAULT 'human',
+    source TEXT NOT NULL DEFAULT 'human', -- human, model, undo or redo
     model_id INTEGER
 );
 CREATE TRIGGER edit_log_append_only_update BEFORE UPDATE ON edit_log

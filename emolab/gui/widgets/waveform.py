@@ -1,0 +1,159 @@
+"""Waveform and spectrogram with a moving playhead, click to seek, zoom and pan, and an
+emotion-over-time strip. Data are plotted once per recording; playback only moves the
+playhead lines (never re-plots)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+#: One colour per emotion (colour-blind-friendly Okabe–Ito plus two greys).
+EMOTION_COLOURS = {
+    "neutral": (150, 150, 150), "calm": (86, 180, 233), "happy": (240, 228, 66),
+    "sad": (0, 114, 178), "angry": (213, 94, 0), "fearful": (204, 121, 167),
+    "disgust": (0, 158, 115), "surprised": (230, 159, 0),
+}  # fmt: skip
+
+
+def spectrogram_db(samples: np.ndarray, sr: int, window_s: float = 0.025, hop_s: float = 0.01):
+    """(power dB: frames × bins, frame hop s, top frequency Hz) of a Hann STFT."""
+    n = int(window_s * sr)
+    hop = int(hop_s * sr)
+    if len(samples) < n:
+        samples = np.pad(samples, (0, n - len(samples)))
+    frames = np.lib.stride_tricks.sliding_window_view(samples, n)[::hop]
+    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    return 10 * np.log10(power + 1e-10), hop / sr, sr / 2
+
+
+class WaveformView(QWidget):
+    """Waveform over spectrogram over emotion strip, sharing one time axis."""
+
+    seek_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False)
+        self._layout = pg.GraphicsLayoutWidget()
+        self._layout.setBackground("w")
+        self.wave = self._layout.addPlot(row=0, col=0)
+        self.spec = self._layout.addPlot(row=1, col=0)
+        self.strip = self._layout.addPlot(row=2, col=0)
+        for plot in (self.wave, self.spec, self.strip):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=True, y=False)
+            plot.getAxis("left").setWidth(48)
+        self.spec.setXLink(self.wave)
+        self.strip.setXLink(self.wave)
+        self.wave.hideAxis("bottom")
+        self.spec.hideAxis("bottom")
+        self.wave.setLabel("left", "amplitude")
+        self.wave.getAxis("left").enableAutoSIPrefix(False)
+        self.spec.setLabel("left", "kHz")
+        self.strip.setLabel("left", "model")
+        self.strip.setLabel("bottom", "time", units="s")
+        self.strip.getAxis("left").setTicks([[]])
+        self._layout.ci.layout.setRowStretchFactor(0, 3)
+        self._layout.ci.layout.setRowStretchFactor(1, 3)
+        self._layout.ci.layout.setRowStretchFactor(2, 1)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen((40, 70, 120), width=1))
+        self.curve.setDownsampling(auto=True, method="peak")  # min/max per pixel column
+        self.curve.setClipToView(True)
+        self.wave.addItem(self.curve)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.colormap.get("inferno"))
+        self.spec.addItem(self.image)
+        self.strip_image = pg.ImageItem()
+        self.strip.addItem(self.strip_image)
+        self._strip_labels: list[pg.TextItem] = []
+        self.strip_text = pg.TextItem("", color=(90, 90, 90), anchor=(0, 0.5))
+        self.strip.addItem(self.strip_text)
+        self.playheads = []
+        for plot in (self.wave, self.spec, self.strip):
+            line = pg.InfiniteLine(0, pen=pg.mkPen((220, 30, 30), width=2))
+            plot.addItem(line)
+            self.playheads.append(line)
+        self._layout.scene().sigMouseClicked.connect(self._clicked)
+        self.placeholder = QLabel("No audio for this recording")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #777; font-size: 14px;")
+        stack = QStackedLayout()
+        stack.addWidget(self._layout)
+        stack.addWidget(self.placeholder)
+        self._stack = stack
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(stack)
+        self.duration = 0.0
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.duration <= 0:
+            return
+        for plot in (self.wave, self.spec, self.strip):
+            if plot.sceneBoundingRect().contains(event.scenePos()):
+                t = plot.vb.mapSceneToView(event.scenePos()).x()
+                self.seek_requested.emit(float(min(max(t, 0.0), self.duration)))
+                return
+
+    def set_audio(self, samples: np.ndarray | None, samplerate: int, duration: float) -> None:
+        """Show a recording's audio (mono samples at their own rate), or the placeholder."""
+        self.duration = duration
+        if samples is None or len(samples) == 0:
+            self.curve.setData([], [])
+            self.image.clear()
+            self._stack.setCurrentWidget(self.placeholder)
+            return
+        self._stack.setCurrentWidget(self._layout)
+        t = np.arange(len(samples)) / samplerate
+        self.curve.setData(t, samples, skipFiniteCheck=True)
+        peak = float(np.abs(samples).max()) or 1.0
+        self.wave.setYRange(-peak, peak, padding=0.05)
+        power, hop_s, top = spectrogram_db(samples.astype(np.float64), samplerate)
+        self.image.setImage(power, autoLevels=False, levels=(power.max() - 75, power.max()))
+        self.image.setRect(0, 0, len(power) * hop_s, top / 1000)
+        self.spec.setYRange(0, min(top / 1000, 8), padding=0)
+        for plot in (self.wave, self.spec, self.strip):
+            plot.setLimits(xMin=0, xMax=max(duration, 0.1))
+        self.wave.setXRange(0, duration, padding=0)
+        self.set_track(None)
+
+    def set_track(self, track: dict | None) -> None:
+        """The emotion-over-time strip: each window coloured by its top label."""
+        for item in self._strip_labels:
+            self.strip.removeItem(item)
+        self._strip_labels = []
+        if not track or not track.get("proba"):
+            self.strip_image.clear()
+            self.strip_text.setText("emotion over time: needs a temporal model")
+            self.strip_text.setPos(0.02, 0.5)
+            self.strip.setYRange(0, 1, padding=0)
+            return
+        self.strip_text.setText("")
+        proba = np.asarray(track["proba"])
+        labels = track["labels"]
+        hop, window = track["hop_s"], track["window_s"]
+        top = proba.argmax(axis=1)
+        rgba = np.zeros((len(proba), 1, 4), dtype=np.uint8)
+        for i, (k, p) in enumerate(zip(top, proba.max(axis=1), strict=True)):
+            rgba[i, 0, :3] = EMOTION_COLOURS.get(labels[k], (128, 128, 128))
+            rgba[i, 0, 3] = int(80 + 175 * p)
+        self.strip_image.setImage(rgba, levels=(0, 255))
+        # window k covers [k·hop, k·hop + window]; draw each at its centre ± hop/2
+        self.strip_image.setRect(window / 2 - hop / 2, 0, len(proba) * hop, 1)
+        self.strip.setYRange(0, 1, padding=0)
+        for item in self._strip_labels:
+            self.strip.removeItem(item)
+        self._strip_labels = []
+        for k, label_index in enumerate(top):
+            text = pg.TextItem(labels[label_index][:4], color=(30, 30, 30), anchor=(0.5, 0.5))
+            text.setPos(window / 2 + k * hop, 0.5)
+            self.strip.addItem(text)
+            self._strip_labels.append(text)
+        self.track_labels = [labels[k] for k in top]
+
+    def set_position(self, seconds: float) -> None:
+        for line in self.playheads:
+            line.setValue(seconds)
