@@ -12,9 +12,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory, monkeypatch):
-    """Keep per-user data, config and cache (platformdirs) out of the real home."""
-    base = tmp_path_factory.getbasetemp() / "xdg"
+def _isolated_user_dirs(tmp_path, monkeypatch):
+    """Keep per-user data, config and cache (platformdirs, GUI settings) out of the real
+    home, fresh for every test."""
+    base = tmp_path / "xdg"
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(base / var.lower()))
 

@@ -10,9 +10,10 @@ from emolab.project.store import Project
 def test_main_window_opens_a_project(qtbot, tmp_path):
     path = tmp_path / "p.emolab"
     Project.create(path).close()
-    window = MainWindow()
+    window = MainWindow(use_audio=False)
     qtbot.addWidget(window)
-    assert window.open_project(path)
+    assert window.open_project(path, rater="tester")
+    assert window.rater_label.text() == "rater: tester"
     assert "p.emolab" in window.windowTitle()
     window.close()
 
@@ -26,7 +27,7 @@ def test_newer_project_is_refused_and_the_window_keeps_running(qtbot, tmp_path, 
     con.close()
     shown = []
     monkeypatch.setattr("emolab.gui.main_window.QMessageBox.warning", lambda *a: shown.append(a[2]))
-    window = MainWindow()
+    window = MainWindow(use_audio=False)
     qtbot.addWidget(window)
     assert not window.open_project(path)
     assert "newer emolab" in shown[0]

@@ -1,0 +1,52 @@
+"""GUI fixtures: a main window on a copy of the small demo (features and bundled-model
+suggestions prepared once per session), driven by a manual clock."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from emolab.core.timebase import ManualClock
+
+
+@pytest.fixture(scope="session")
+def gui_demo(small_demo):
+    from emolab.core.progress import run_to_end
+    from emolab.project.models import predict_missing
+    from emolab.project.store import Project
+
+    path = small_demo.with_name("gui-base.emolab")
+    shutil.copy(small_demo, path)
+    with Project.open(path) as project:
+        run_to_end(predict_missing(project))
+    return path
+
+
+@pytest.fixture
+def gui_copy(gui_demo):
+    path = gui_demo.with_name(f"gui-{uuid.uuid4().hex[:8]}.emolab")
+    shutil.copy(gui_demo, path)
+    yield path
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def window(qtbot, gui_copy, clock):
+    from emolab.gui.main_window import MainWindow
+
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 860)
+    w.show()
+    assert w.open_project(gui_copy, rater="tester")
+    qtbot.waitUntil(lambda: not w.jobs.running("predict"), timeout=60_000)
+    yield w
+    w.close()

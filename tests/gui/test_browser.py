@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import shutil
+
+from emolab.core.progress import run_to_end
+from emolab.project.importer import import_folder
+from emolab.project.store import Project
+
+
+def visible_rows(window):
+    return window.browser.proxy.rowCount()
+
+
+def test_text_and_facet_filters(window):
+    assert visible_rows(window) == 240
+    window.browser.search.setText("angry")
+    assert 0 < visible_rows(window) < 240
+    window.browser.search.clear()
+    box = window.browser.facet_boxes["participant"]
+    box.setCurrentIndex(box.findData("02"))
+    assert visible_rows(window) == 60
+    status = window.browser.facet_boxes["status"]
+    assert status.findData("unrated") >= 0
+
+
+def test_selecting_a_row_opens_the_recording(window):
+    target = window.browser.model.rows[10].recording_id
+    window.browser.select(target)
+    assert window.recording_id == target
+    assert window.recording.key in window.rating_form.title.text()
+
+
+def test_audio_only_and_body_only_recordings_show_placeholders(qtbot, tmp_path, small_demo):
+    from emolab.gui.main_window import MainWindow
+
+    folder = tmp_path / "rec"
+    shutil.copytree(small_demo.parent / "corpus" / "P01", folder)
+    for path in folder.glob("01-03-*.csv"):
+        path.unlink()
+    for path in folder.glob("02-04-*.wav"):
+        path.unlink()
+    with Project.create(tmp_path / "p.emolab") as project:
+        run_to_end(import_folder(project, folder))
+    window = MainWindow(use_audio=False)
+    qtbot.addWidget(window)
+    window.open_project(tmp_path / "p.emolab", rater="tester")
+    rows = {r.emotion: r for r in window.browser.model.rows}
+    window.browser.select(rows["happy"].recording_id)
+    assert window.motion is None
+    assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
+    window.browser.select(rows["sad"].recording_id)
+    assert window.waveform._stack.currentWidget() is window.waveform.placeholder
+    assert window.timeline.duration > 1  # motion-only recordings still play
+    window.jobs.shutdown()
+    window.close()
+
+
+def test_dock_layout_persists(qtbot, gui_copy):
+    from emolab.gui.main_window import MainWindow
+
+    first = MainWindow(use_audio=False)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["suggestions"].hide()
+    first.close()
+    second = MainWindow(use_audio=False)
+    qtbot.addWidget(second)
+    second.show()
+    assert not second.docks["suggestions"].isVisible()
+    assert second.docks["rating"].isVisible()
+    second.close()
+
+
+def test_a_newer_project_is_refused_and_nothing_is_lost(qtbot, window, tmp_path, monkeypatch):
+    import sqlite3
+
+    newer = tmp_path / "newer.emolab"
+    Project.create(newer).close()
+    con = sqlite3.connect(newer)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    shown = []
+    monkeypatch.setattr("emolab.gui.main_window.QMessageBox.warning",
+                        lambda *a: shown.append(a[2]))  # fmt: skip
+    current = window.project.path
+    assert not window.open_project(newer)
+    assert "newer emolab" in shown[0]
+    assert window.project.path == current

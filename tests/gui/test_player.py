@@ -1,0 +1,96 @@
+"""One clock drives the playhead and the skeleton, exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from emolab.project.store import Project
+
+
+def expected_frame(window, audio_time: float) -> int:
+    return window.motion.frame_at(audio_time + window.sync_offset)
+
+
+def playhead(window) -> float:
+    return window.waveform.playheads[0].value()
+
+
+def test_skeleton_and_playhead_follow_the_clock(window, clock):
+    assert window.motion is not None and window.timeline.duration > 2
+    window.playback.play()
+    for _ in range(40):
+        clock.advance(0.037)
+        window.playback.tick()
+        t = window.timeline.position
+        assert playhead(window) == pytest.approx(t)
+        assert window.displayed_frame() == expected_frame(window, t)
+    assert window.timeline.position == pytest.approx(40 * 0.037)
+
+
+def test_seek_then_play(window, clock):
+    window.playback.seek(1.234)
+    assert playhead(window) == pytest.approx(1.234)
+    assert window.displayed_frame() == expected_frame(window, 1.234)
+    window.playback.play()
+    clock.advance(0.5)
+    window.playback.tick()
+    assert window.timeline.position == pytest.approx(1.734)
+    assert window.displayed_frame() == expected_frame(window, 1.734)
+
+
+@pytest.mark.parametrize("rate", [0.5, 2.0])
+def test_playback_rates(window, clock, rate):
+    window.transport.rate.setCurrentIndex(window.transport.rate.findData(rate))
+    assert window.timeline.rate == rate
+    window.playback.play()
+    clock.advance(0.6)
+    window.playback.tick()
+    assert window.timeline.position == pytest.approx(0.6 * rate)
+    assert window.displayed_frame() == expected_frame(window, 0.6 * rate)
+
+
+def test_sync_offset_shifts_the_frame_and_is_saved(window, clock, gui_copy):
+    window.transport.offset.setValue(0.25)
+    assert window.sync_offset == pytest.approx(0.25)
+    window.playback.seek(1.0)
+    assert window.displayed_frame() == window.motion.frame_at(1.25)
+    assert window.displayed_frame() != window.motion.frame_at(1.0)
+    with Project.open(gui_copy) as other:
+        assert other.recording(window.recording_id).sync_offset == pytest.approx(0.25)
+
+
+def test_frame_steps_move_one_motion_frame(window):
+    window.playback.seek(1.0)
+    start = window.displayed_frame()
+    window.step_frames(1)
+    assert window.displayed_frame() == start + 1
+    window.step_frames(-2)
+    assert window.displayed_frame() == start - 1
+    assert not window.timeline.playing
+
+
+def test_end_of_recording_stops_or_loops(window, clock):
+    window.playback.seek(window.timeline.duration - 0.1)
+    window.playback.play()
+    clock.advance(0.5)
+    window.playback.tick()
+    assert window.timeline.position == pytest.approx(window.timeline.duration)
+    assert not window.timeline.playing
+    window.transport.loop.setChecked(True)
+    window.playback.seek(window.timeline.duration - 0.1)
+    window.playback.play()
+    clock.advance(0.3)
+    window.playback.tick()
+    assert window.timeline.playing
+    assert window.timeline.position < 0.5
+
+
+def test_keyboard_transport(window):
+    from PySide6.QtCore import Qt
+
+    window.handle_key(Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier)
+    assert window.timeline.playing
+    window.handle_key(Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier)
+    assert not window.timeline.playing
+    window.handle_key(Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.timeline.position == pytest.approx(1.0)
