@@ -1,7 +1,8 @@
 """Render the figures README shows: ``python -m emolab.gui.figures OUT_DIR``.
 
-Draws a spectrogram of a generated (SYNTHETIC) utterance and a pose of its skeleton
-with pyqtgraph offscreen, so anyone can regenerate and inspect them.
+Draws a spectrogram of a generated (SYNTHETIC) utterance, a pose of its skeleton, and
+the main window with a demo recording loaded, offscreen, so anyone can regenerate and
+inspect them (README's screenshot is ``packaging/screenshots/main-window.png``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,46 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     return [spectrogram_png, skeleton_png]
 
 
+def render_main_window(out: Path, participants: int = 2) -> Path:
+    """The main window on a small SYNTHETIC demo, a recording loaded at 1.2 s."""
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from emolab.core.progress import run_to_end
+    from emolab.core.timebase import ManualClock
+    from emolab.gui.main_window import MainWindow
+    from emolab.project.demo import build_demo_project
+    from emolab.project.models import predict_missing
+    from emolab.project.store import Project
+
+    app = QApplication.instance() or QApplication([])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
+        with Project.open(path) as project:
+            run_to_end(predict_missing(project))
+        clock = ManualClock()
+        window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
+        window.resize(1500, 880)
+        window.show()
+        window.open_project(path, rater="demo rater")
+        rows = window.browser.model.rows
+        window.browser.select(next(r.recording_id for r in rows if r.emotion == "angry"))
+        window.rate("emotion", "angry")
+        window.rate("intensity", 4)
+        window.playback.seek(1.2)
+        for _ in range(20):
+            app.processEvents()
+        target = out / "main-window.png"
+        window.grab().save(str(target))
+        window.jobs.shutdown()
+        window.close()
+    return target
+
+
 if __name__ == "__main__":
-    for path in render(Path(sys.argv[1] if len(sys.argv) > 1 else "figures")):
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")
+    for path in [*render(folder), render_main_window(folder)]:
         print(path)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -51,6 +51,8 @@ _TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QAbstractSpinBox)
 
 
 class MainWindow(QMainWindow):
+    PREDICT_DELAY_MS = 800
+
     def __init__(self, clock_factory: ClockFactory | None = None, use_audio: bool = True):
         super().__init__()
         self.project: Project | None = None
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.recording = None
         self.motion: MotionClip | None = None
         self.model_id: int | None = None
+        self.predictions_ready = False  # set when the suggestion job of this project ends
         self.sync_offset = 0.0
         labels = json.loads(resource_path("labels", "default.json").read_text())
         self.emotions: list[str] = labels["emotions"]
@@ -221,6 +224,7 @@ class MainWindow(QMainWindow):
             return False
         self.close_project()
         self.project = project
+        self.predictions_ready = False
         gui_settings.remember_project(project.path)
         self.setWindowTitle(f"{project.path.name} — emolab")
         self.data_badge.setText("SYNTHETIC demo data" if project.synthetic else "")
@@ -231,7 +235,8 @@ class MainWindow(QMainWindow):
         self.refresh_rows()
         if self.browser.model.rows:
             self.browser.select(self.browser.model.rows[0].recording_id)
-        self.start_prediction()
+        # suggestions are computed once the window has painted (the model's imports are heavy)
+        QTimer.singleShot(self.PREDICT_DELAY_MS, self.start_prediction)
         return True
 
     def close_project(self) -> None:
@@ -355,6 +360,7 @@ class MainWindow(QMainWindow):
 
     def _on_job_finished(self, kind: str, result: object) -> None:
         if kind == "predict":
+            self.predictions_ready = True
             self._job_done(f"Suggestions added: {result}")
             self.refresh_rows()
             self._show_suggestion()
@@ -363,6 +369,7 @@ class MainWindow(QMainWindow):
             self.open_project(Path(result))
 
     def _on_job_failed(self, kind: str, message: str) -> None:
+        self.predictions_ready = self.predictions_ready or kind == "predict"
         self._job_done(f"{kind} failed: {message}")
         if kind != "predict":
             QMessageBox.warning(self, f"{kind} failed", message)

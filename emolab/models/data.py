@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emolab.models.fusion import N_AUDIO, N_BODY
+from emolab.models.modes import N_AUDIO, N_BODY
 
 
 @dataclass

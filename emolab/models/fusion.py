@@ -19,9 +19,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 
-from emolab.models.modes import FUSION_MODES, MODEL_KINDS
+from emolab.models.modes import FUSION_MODES, MODEL_KINDS, N_AUDIO, N_BODY
 
-N_AUDIO, N_BODY = 28, 9
 AUDIO_COLUMNS = tuple(range(1, 1 + N_AUDIO))
 BODY_COLUMNS = tuple(range(1 + N_AUDIO, 1 + N_AUDIO + N_BODY))
 WINDOW_AUDIO_COLUMNS = tuple(c + 1 for c in AUDIO_COLUMNS)

@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emolab.core.errors import ProjectError
 from emolab.core.progress import CancelToken, Progress
 from emolab.models.persistence import model_from_bytes, model_to_bytes
-from emolab.models.training import TrainedModel, predict
 from emolab.project.features import extract_features, feature_table
 from emolab.project.store import Project, utc_now
 from emolab.resources import resource_path
+
+if TYPE_CHECKING:
+    from emolab.models.training import TrainedModel
 
 BUNDLED_MODEL = "default"
 
@@ -127,6 +130,7 @@ def predict_missing(
     """Store a suggestion from the active model for every recording lacking one; returns
     how many were added. Features are extracted first where missing."""
     from emolab.features.windows import HOP_S, WINDOW_S
+    from emolab.models.training import predict  # scikit-learn: only when predicting
 
     model_id, estimator, _ = active_model(project)
     done = {r[0] for r in project.execute(

@@ -47,6 +47,6 @@ def window(qtbot, gui_copy, clock):
     w.resize(1400, 860)
     w.show()
     assert w.open_project(gui_copy, rater="tester")
-    qtbot.waitUntil(lambda: not w.jobs.running("predict"), timeout=60_000)
+    qtbot.waitUntil(lambda: w.predictions_ready, timeout=60_000)
     yield w
     w.close()

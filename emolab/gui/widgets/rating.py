@@ -28,6 +28,9 @@ class RatingForm(QWidget):
         super().__init__(parent)
         self.emotions = emotions
         layout = QVBoxLayout(self)
+        self.setStyleSheet(
+            "QPushButton:checked { background: #2d6cdf; color: white; font-weight: bold; }"
+        )
         self.title = QLabel("No recording selected")
         self.title.setStyleSheet("font-weight: bold;")
         layout.addWidget(self.title)

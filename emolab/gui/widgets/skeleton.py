@@ -56,13 +56,13 @@ class SkeletonView(QWidget):
         self.plot.hideAxis("bottom")
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
-        self.grid = pg.PlotDataItem(pen=pg.mkPen((215, 215, 215), width=1), connect="pairs")
+        self.grid = pg.PlotCurveItem(pen=pg.mkPen((215, 215, 215), width=1), connect="pairs")
         self.plot.addItem(self.grid)
-        self.trails = [pg.PlotDataItem(pen=pg.mkPen((*c, 110), width=2))
+        self.trails = [pg.PlotCurveItem(pen=pg.mkPen((*c, 110), width=2))
                        for c in (SIDE_COLOURS[-1], SIDE_COLOURS[1])]  # fmt: skip
         for trail in self.trails:
             self.plot.addItem(trail)
-        self.bones = {side: pg.PlotDataItem(pen=pg.mkPen(colour, width=4), connect="pairs")
+        self.bones = {side: pg.PlotCurveItem(pen=pg.mkPen(colour, width=4), connect="pairs")
                       for side, colour in SIDE_COLOURS.items()}  # fmt: skip
         for item in self.bones.values():
             self.plot.addItem(item)
@@ -87,7 +87,7 @@ class SkeletonView(QWidget):
         self._page = page
         self._bone_index: dict[int, np.ndarray] = {}
         self._span = 1.0
-        self._centre = np.zeros(2)
+        self._floor_camera: tuple[float, float] | None = None
 
     def set_clip(self, clip: MotionClip | None) -> None:
         self.clip = clip
@@ -110,6 +110,7 @@ class SkeletonView(QWidget):
             self._middle = np.nanmean(clip.positions.reshape(-1, 3), axis=0)
         self._span = float(np.nan_to_num(np.nanmax(extent), nan=2.0)) * 0.55 + 0.1
         self.frame = 0
+        self._floor_camera = None
         self.redraw()
         self.apply_zoom()
 
@@ -154,8 +155,12 @@ class SkeletonView(QWidget):
                 continue
             start = max(0, self.frame - TRAIL_FRAMES)
             path = self._project(clip.positions[start : self.frame + 1, hand].astype(np.float64))
-            trail.setData(path[:, 0], path[:, 1], connect="finite")
-        self._draw_floor()
+            ok = np.isfinite(path).all(axis=1)
+            trail.setData(path[ok, 0], path[ok, 1])
+        camera = (self.camera.azimuth, self.camera.elevation)
+        if camera != self._floor_camera:  # the floor moves only when the view orbits
+            self._draw_floor()
+            self._floor_camera = camera
         t = clip.frame_times[self.frame]
         self.readout.setText(f"frame {self.frame + 1}/{clip.n_frames}   {t:6.3f} s   "
                              f"{clip.fps:.0f} fps")  # fmt: skip
