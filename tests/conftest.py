@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,17 +48,23 @@ def small_dataset(small_demo):
         return feature_table(project)
 
 
+@contextmanager
+def throwaway_copy(source: Path, prefix: str):
+    """A copy of a project beside it (so relative media paths stay valid), removed after."""
+    path = source.with_name(f"{prefix}-{uuid.uuid4().hex[:8]}.emolab")
+    shutil.copy(source, path)
+    try:
+        yield path
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 @pytest.fixture
 def demo_copy(small_demo):
-    """A throw-away copy of the small demo project (media paths stay valid)."""
-    import shutil
-    import uuid
-
-    path = small_demo.with_name(f"copy-{uuid.uuid4().hex[:8]}.emolab")
-    shutil.copy(small_demo, path)
-    yield path
-    for suffix in ("", "-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    """A throw-away copy of the small demo project."""
+    with throwaway_copy(small_demo, "copy") as path:
+        yield path
 
 
 @pytest.fixture

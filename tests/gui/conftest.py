@@ -4,11 +4,11 @@ suggestions prepared once per session), driven by a manual clock."""
 from __future__ import annotations
 
 import shutil
-import uuid
 
 import pytest
 
 from emolab.core.timebase import ManualClock
+from tests.conftest import throwaway_copy
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +26,8 @@ def gui_demo(small_demo):
 
 @pytest.fixture
 def gui_copy(gui_demo):
-    path = gui_demo.with_name(f"gui-{uuid.uuid4().hex[:8]}.emolab")
-    shutil.copy(gui_demo, path)
-    yield path
-    for suffix in ("", "-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with throwaway_copy(gui_demo, "gui") as path:
+        yield path
 
 
 @pytest.fixture
