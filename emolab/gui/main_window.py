@@ -280,10 +280,8 @@ class MainWindow(QMainWindow):
 
     def _refresh_row(self, recording_id: int) -> None:
         rater = self.session.rater_id if self.session else None
-        for row in browser_rows(self.project, rater, self.model_id):
-            if row.recording_id == recording_id:
-                self.browser.model.update_row(row)
-                return
+        for row in browser_rows(self.project, rater, self.model_id, recording_id):
+            self.browser.model.update_row(row)
 
     def new_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New project", "", "emolab project (*.emolab)")

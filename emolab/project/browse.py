@@ -24,8 +24,11 @@ class BrowserRow:
     confidence: float | None
 
 
-def browser_rows(project: Project, rater_id: int | None, model_id: int | None) -> list[BrowserRow]:
-    """Every recording with its labels, my rating status and the active model's suggestion."""
+def browser_rows(
+    project: Project, rater_id: int | None, model_id: int | None, recording_id: int | None = None
+) -> list[BrowserRow]:
+    """Every recording (or just one) with its labels, my rating status and the active
+    model's suggestion."""
     rows = project.execute(
         """
         SELECT r.id, r.key, p.code, COALESCE(r.emotion, ''), COALESCE(r.intensity, ''),
@@ -38,9 +41,15 @@ def browser_rows(project: Project, rater_id: int | None, model_id: int | None) -
         JOIN participants p ON p.id = r.participant_id
         LEFT JOIN ratings t ON t.recording_id = r.id AND t.rater_id = ?
         LEFT JOIN suggestions s ON s.recording_id = r.id AND s.model_id = ?
+        WHERE ? IS NULL OR r.id = ?
         ORDER BY r.key
         """,
-        (rater_id if rater_id is not None else -1, model_id if model_id is not None else -1),
+        (
+            rater_id if rater_id is not None else -1,
+            model_id if model_id is not None else -1,
+            recording_id,
+            recording_id,
+        ),
     )
     out = []
     for row in rows:
