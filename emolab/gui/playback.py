@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl
 
 from emolab.core.timebase import ElapsedClock, PlaybackClock, Timeline
 
@@ -64,9 +64,6 @@ class MediaPlayerClock:
         self._rate = rate
         self._player.setPlaybackRate(rate)
 
-    def set_muted(self, muted: bool) -> None:
-        self._output.setMuted(muted)
-
     def position(self) -> float:
         base = self._last_ms / 1000
         if not self._playing:
@@ -80,8 +77,6 @@ class MediaPlayerClock:
 
 class PlaybackController(QObject):
     """Connects a clock to the Timeline; all transport actions go through here."""
-
-    ticked = Signal()
 
     def __init__(self, timeline: Timeline, parent: QObject | None = None):
         super().__init__(parent)
@@ -114,7 +109,6 @@ class PlaybackController(QObject):
                 position = self.timeline.duration
                 self.pause()
         self.timeline.set_position(position)
-        self.ticked.emit()
 
     def play(self) -> None:
         if self.timeline.duration <= 0:

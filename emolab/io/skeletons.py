@@ -95,8 +95,6 @@ class Topology:
     title: str
     skeleton: Skeleton
     role_aliases: Mapping[str, tuple[str, ...]]
-    rest_offsets: np.ndarray | None  # (joints × 3) metres, parent-relative, when given
-    end_sites: Mapping[str, tuple[float, float, float]]
 
 
 @cache
@@ -107,17 +105,12 @@ def load_topology(name: str) -> Topology:
     names = tuple(j[0] for j in data["joints"])
     parents = tuple(-1 if j[1] is None else names.index(j[1]) for j in data["joints"])
     aliases = {role: tuple(v) for role, v in data["roles"].items()}
-    offsets = None
-    if all(len(j) > 2 for j in data["joints"]):
-        offsets = np.array([j[2] for j in data["joints"]], dtype=np.float64)
     skeleton = Skeleton(data["name"], names, parents, resolve_roles(names, aliases))
     return Topology(
         name=data["name"],
         title=data.get("title", data["name"]),
         skeleton=skeleton,
         role_aliases=aliases,
-        rest_offsets=offsets,
-        end_sites={k: tuple(v) for k, v in data.get("end_sites", {}).items()},
     )
 
 

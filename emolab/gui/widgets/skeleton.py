@@ -123,9 +123,6 @@ class SkeletonView(QWidget):
         self.redraw()
         self.apply_zoom()
 
-    def frame_for_time(self, seconds: float) -> int:
-        return self.clip.frame_at(seconds) if self.clip is not None else 0
-
     def set_time(self, seconds: float) -> None:
         """Show the frame for motion time ``seconds`` (audio time + sync offset)."""
         if self.clip is None:

@@ -152,7 +152,6 @@ class WaveformView(QWidget):
             text.setPos(window / 2 + k * hop, 0.5)
             self.strip.addItem(text)
             self._strip_labels.append(text)
-        self.track_labels = [labels[k] for k in top]
 
     def set_position(self, seconds: float) -> None:
         for line in self.playheads:
