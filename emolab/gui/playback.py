@@ -38,6 +38,7 @@ class MediaPlayerClock:
         self._last_ms = 0
         self._last_at = time.monotonic()
         self._playing = False
+        self._shown = 0.0  # last position handed out: playback never shows time going back
         self._player.positionChanged.connect(self._on_position)
 
     def _on_position(self, ms: int) -> None:
@@ -51,24 +52,30 @@ class MediaPlayerClock:
 
     def pause(self) -> None:
         self._playing = False
-        self._last_ms = self._player.position()
         self._player.pause()
+        self._last_ms = self._player.position()
 
     def seek(self, seconds: float) -> None:
         ms = round(seconds * 1000)
         self._player.setPosition(ms)
         self._last_ms = ms
         self._last_at = time.monotonic()
+        self._shown = seconds
 
     def set_rate(self, rate: float) -> None:
+        self._last_ms = round(self.position() * 1000)
+        self._last_at = time.monotonic()
         self._rate = rate
         self._player.setPlaybackRate(rate)
 
     def position(self) -> float:
         base = self._last_ms / 1000
         if not self._playing:
+            self._shown = base
             return base
-        return base + (time.monotonic() - self._last_at) * self._rate
+        # a coarse report behind the extrapolation holds the playhead instead of jumping back
+        self._shown = max(self._shown, base + (time.monotonic() - self._last_at) * self._rate)
+        return self._shown
 
     def close(self) -> None:
         self._player.stop()
