@@ -4,6 +4,7 @@ when there is no sound device, PLATFORM.md)."""
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def run_for(qtbot, clock, seconds):
 def test_media_clock_follows_wall_time_and_never_goes_back(qtbot, media_clock):
     media_clock.play()
     samples = run_for(qtbot, media_clock, 0.8)
-    assert all(b >= a for a, b in zip(samples, samples[1:], strict=False))
+    assert all(b >= a for a, b in pairwise(samples))
     assert 0.55 <= samples[-1] <= 1.05
     media_clock.pause()
     held = media_clock.position()
