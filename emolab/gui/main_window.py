@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         )
         self.transport.rate_changed.connect(self.playback.set_rate)
         self.transport.loop_changed.connect(self.timeline.set_loop)
+        self.transport.mute.setChecked(bool(gui_settings.value("muted")))
+        self.transport.mute_changed.connect(self.set_muted)
         self.transport.offset_changed.connect(self.set_sync_offset)
         self.rating_form.field_changed.connect(self.rate)
         self.rating_form.next_unrated.connect(self.next_unrated)
@@ -375,9 +377,16 @@ class MainWindow(QMainWindow):
     # ---- one recording ----------------------------------------------------------------------
     def _default_clock(self, audio_path: Path | None) -> PlaybackClock:
         if audio_path is not None and self.multimedia is not None:
-            return MediaPlayerClock(self.multimedia, audio_path,
-                                    float(gui_settings.value("volume")))  # fmt: skip
+            clock = MediaPlayerClock(self.multimedia, audio_path,
+                                     float(gui_settings.value("volume")))  # fmt: skip
+            clock.set_muted(self.transport.mute.isChecked())
+            return clock
         return ElapsedClock()
+
+    def set_muted(self, muted: bool) -> None:
+        gui_settings.set_value("muted", bool(muted))
+        if hasattr(self.playback.clock, "set_muted"):
+            self.playback.clock.set_muted(muted)
 
     def open_recording(self, recording_id: int) -> None:
         if self.project is None or recording_id == self.recording_id:
@@ -560,6 +569,8 @@ class MainWindow(QMainWindow):
                 self.step_frames(sign)
         elif key == Qt.Key.Key_N and not modifiers & Qt.KeyboardModifier.ControlModifier:
             self.next_unrated()
+        elif key == Qt.Key.Key_M and not modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.transport.mute.toggle()
         elif (choice := self.rating_form.keyboard_field(key, modifiers)) is not None:
             self.rate(*choice)
         else:

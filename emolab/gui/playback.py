@@ -68,6 +68,9 @@ class MediaPlayerClock:
         self._rate = rate
         self._player.setPlaybackRate(rate)
 
+    def set_muted(self, muted: bool) -> None:
+        self._output.setMuted(muted)
+
     def position(self) -> float:
         base = self._last_ms / 1000
         if not self._playing:

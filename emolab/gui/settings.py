@@ -11,6 +11,7 @@ DEFAULTS = {
     "recent_projects": [],
     "volume": 0.8,
     "show_trails": True,
+    "muted": False,
 }
 
 

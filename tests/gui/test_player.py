@@ -94,3 +94,13 @@ def test_keyboard_transport(window):
     assert not window.timeline.playing
     window.handle_key(Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
     assert window.timeline.position == pytest.approx(1.0)
+
+
+def test_mute_is_remembered(window):
+    from PySide6.QtCore import Qt
+
+    from emolab.gui import settings
+
+    window.handle_key(Qt.Key.Key_M, Qt.KeyboardModifier.NoModifier)
+    assert window.transport.mute.isChecked()
+    assert settings.value("muted") is True

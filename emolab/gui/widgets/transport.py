@@ -29,6 +29,7 @@ class TransportBar(QWidget):
     jump_requested = Signal(float)  # seconds
     rate_changed = Signal(float)
     loop_changed = Signal(bool)
+    mute_changed = Signal(bool)
     offset_changed = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
@@ -65,6 +66,10 @@ class TransportBar(QWidget):
         self.loop = QCheckBox("Loop")
         self.loop.toggled.connect(self.loop_changed.emit)
         layout.addWidget(self.loop)
+        self.mute = QCheckBox("Mute")
+        self.mute.setToolTip("Silence the audio (M); the clock keeps running")
+        self.mute.toggled.connect(self.mute_changed.emit)
+        layout.addWidget(self.mute)
         layout.addWidget(QLabel("Motion offset"))
         self.offset = QDoubleSpinBox()
         self.offset.setRange(-5.0, 5.0)
