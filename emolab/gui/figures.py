@@ -14,16 +14,6 @@ from pathlib import Path
 import numpy as np
 
 
-def spectrogram_db(samples: np.ndarray, sr: int, window_s: float = 0.025, hop_s: float = 0.005):
-    """(times s, freqs Hz, power dB) of a Hann-window STFT."""
-    from scipy.signal import stft
-
-    n = int(window_s * sr)
-    freqs, times, z = stft(samples, sr, window="hann", nperseg=n, noverlap=n - int(hop_s * sr))
-    power = 20 * np.log10(np.abs(z) + 1e-9)
-    return times, freqs, power
-
-
 def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 0) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import pyqtgraph as pg
@@ -31,7 +21,8 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     from PySide6.QtWidgets import QApplication
 
     from emolab.demo.corpus import conditions, generate_recording, make_participant
-    from emolab.gui.camera import OrbitCamera
+    from emolab.gui.widgets.skeleton import SkeletonView
+    from emolab.gui.widgets.waveform import spectrogram_db
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps Qt alive
     out.mkdir(parents=True, exist_ok=True)
@@ -39,13 +30,15 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     condition = next(c for c in conditions(participant) if c.emotion == emotion and c.strong)
     utterance, clip = generate_recording(person, condition, seed)
 
-    times, freqs, power = spectrogram_db(utterance.samples, utterance.samplerate)
+    power, hop_s, top = spectrogram_db(
+        utterance.samples.astype(np.float64), utterance.samplerate, hop_s=0.005
+    )
     plot = pg.PlotWidget(background="w")
     plot.resize(900, 360)
-    image = pg.ImageItem(power.T)
+    image = pg.ImageItem(power)
     image.setColorMap(pg.colormap.get("inferno"))
     image.setLevels([power.max() - 80, power.max()])
-    image.setRect(0, 0, times[-1], freqs[-1])
+    image.setRect(0, 0, len(power) * hop_s, top)
     plot.addItem(image)
     plot.setLabel("bottom", "time", units="s")
     plot.setLabel("left", "frequency", units="Hz")
@@ -55,21 +48,13 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     spectrogram_png = out / "synthetic-spectrogram.png"
     plot.grab().save(str(spectrogram_png))
 
-    frame = clip.frame_at(utterance.stressed_onsets[len(utterance.stressed_onsets) // 2])
-    camera = OrbitCamera(azimuth=30, elevation=10)
-    xy = camera.project(clip.positions[frame].astype(float))
-    view = pg.PlotWidget(background="w")
-    view.resize(420, 520)
-    view.setAspectLocked(True)
-    view.hideAxis("left")
-    view.hideAxis("bottom")
-    sides = clip.skeleton.sides()
-    colours = {-1: (40, 110, 220), 0: (60, 60, 60), 1: (220, 70, 50)}
-    for parent, child in clip.skeleton.bones():
-        segment = xy[[parent, child]]
-        view.plot(segment[:, 0], segment[:, 1], pen=pg.mkPen(colours[int(sides[child])], width=4))
-    view.plot(xy[:, 0], xy[:, 1], pen=None, symbol="o", symbolSize=7, symbolBrush=(20, 20, 20))
-    view.setTitle(f"SYNTHETIC pose, frame {frame} ({clip.frame_times[frame]:.2f} s)")
+    view = SkeletonView()
+    view.resize(420, 560)
+    view.set_clip(clip)
+    view.camera.azimuth = 30.0
+    view.set_time(utterance.stressed_onsets[len(utterance.stressed_onsets) // 2])
+    view.redraw()
+    view.plot.setTitle("SYNTHETIC pose")
     skeleton_png = out / "synthetic-skeleton.png"
     view.grab().save(str(skeleton_png))
     return [spectrogram_png, skeleton_png]
