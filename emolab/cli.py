@@ -54,6 +54,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from emolab.project.agreement import agreement
     from emolab.project.store import Project
 
     with Project.open(args.project) as project:
@@ -62,6 +63,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         counts = project.counts()
         unpaired = project.unpaired()
         last = project.last_import() or {}
+        agreed = agreement(project)
     missing, changed = statuses.count("missing"), statuses.count("changed")
     rejects = last.get("rejected", [])
     if args.json:
@@ -77,6 +79,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             per_modality=counts["modality"],
             unpaired=[{"key": k, "has": m} for k, m in unpaired],
             rejects=rejects,
+            agreement=asdict(agreed),
         )
         print(json.dumps(data, indent=2))
         return 0
@@ -102,6 +105,15 @@ def _cmd_info(args: argparse.Namespace) -> int:
         ("modality", "Per modality"),
     ):
         rows.append((key, ", ".join(f"{k} {v}" for k, v in counts[name].items()) or "-"))
+    if agreed.mean_validity is not None:
+        rows.append(("Mean validity", f"{agreed.mean_validity:.1%} of raters chose the "
+                                      "intended emotion"))  # fmt: skip
+    if agreed.recordings:
+        alphas = [("emotion", agreed.emotion_alpha), ("intensity", agreed.intensity_alpha),
+                  ("genuineness", agreed.genuineness_alpha)]  # fmt: skip
+        text = ", ".join(f"{n} {'-' if a is None else f'{a:.3f}'}" for n, a in alphas)
+        rows.append(("Krippendorff's alpha", f"{text} ({agreed.recordings} recordings rated by "
+                                             f"2+ of {agreed.raters} raters)"))  # fmt: skip
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

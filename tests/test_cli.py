@@ -57,6 +57,7 @@ def test_import_then_info_json(tmp_path, tone, capsys):
     assert info["rejects"][0]["path"].endswith("02-03-01-01-01-01-99x.wav")
     assert info["rejects"][0]["reason"]
     assert info["audio_only"] == 1
+    assert info["agreement"]["raters"] == 0
     assert info["media_missing"] == 0
     assert info["synthetic"] is False
 

@@ -22,6 +22,8 @@ class BrowserRow:
     my_emotion: str
     suggestion: str
     confidence: float | None
+    validity: float | None  # share of all raters choosing the intended emotion
+    raters: int  # raters who chose an emotion
 
 
 def browser_rows(
@@ -36,7 +38,10 @@ def browser_rows(
                COALESCE(r.collection, ''),
                (SELECT GROUP_CONCAT(modality, ' + ') FROM
                    (SELECT modality FROM media m WHERE m.recording_id = r.id ORDER BY modality)),
-               t.emotion, t.intensity, t.genuineness, s.label, s.confidence
+               t.emotion, t.intensity, t.genuineness, s.label, s.confidence,
+               (SELECT SUM(v.emotion = r.emotion) FROM ratings v
+                 WHERE v.recording_id = r.id AND v.emotion IS NOT NULL),
+               (SELECT COUNT(v.emotion) FROM ratings v WHERE v.recording_id = r.id)
         FROM recordings r
         JOIN participants p ON p.id = r.participant_id
         LEFT JOIN ratings t ON t.recording_id = r.id AND t.rater_id = ?
@@ -75,6 +80,8 @@ def browser_rows(
                 row[9] or "",
                 row[12] or "",
                 row[13],
+                row[14] / row[15] if row[15] else None,
+                row[15],
             )
         )
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 
 from emolab.core.progress import run_to_end
+from emolab.gui.widgets.browser import COLUMNS
 from emolab.project.importer import import_folder
 from emolab.project.store import Project
 
@@ -87,3 +88,14 @@ def test_a_newer_project_is_refused_and_nothing_is_lost(qtbot, window, tmp_path,
     assert not window.open_project(newer)
     assert "newer emolab" in shown[0]
     assert window.project.path == current
+
+
+def test_validity_column_follows_ratings(window):
+    intended = window.recording.emotion
+    window.rate("emotion", intended)
+    row = next(r for r in window.browser.model.rows if r.recording_id == window.recording_id)
+    assert row.validity == 1.0 and row.raters == 1
+    model = window.browser.model
+    column = [name for name, _ in COLUMNS].index("validity")
+    index = model.index(model.row_of(window.recording_id), column)
+    assert model.data(index) == "100% of 1"

@@ -29,7 +29,7 @@ COLUMNS = (
     ("key", "Key"), ("participant", "Participant"), ("emotion", "Intended"),
     ("intensity", "Intensity"), ("statement", "Statement"), ("repetition", "Rep."),
     ("collection", "Collection"), ("modalities", "Media"), ("status", "My rating"),
-    ("suggestion", "Suggestion"), ("confidence", "Confidence"),
+    ("suggestion", "Suggestion"), ("confidence", "Confidence"), ("validity", "Validity"),
 )  # fmt: skip
 STATUS_COLOURS = {"rated": QColor(210, 240, 210), "partial": QColor(250, 240, 200)}
 
@@ -74,6 +74,8 @@ class RecordingTableModel(QAbstractTableModel):
             value = getattr(row, field)
             if field == "confidence":
                 return "" if value is None else f"{value:.0%}"
+            if field == "validity":
+                return "" if value is None else f"{value:.0%} of {row.raters}"
             return value
         if role == Qt.ItemDataRole.UserRole:  # sort key
             value = getattr(row, field)
