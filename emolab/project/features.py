@@ -58,10 +58,10 @@ def store_features(project: Project, sha256: str, features: MediaFeatures) -> No
         )
 
 
-def missing_features(project: Project) -> list[MediaFile]:
+def missing_features(project: Project, files: list[MediaFile] | None = None) -> list[MediaFile]:
     """Media whose features are not cached for the current extractor versions (one per hash)."""
     todo, seen = [], set()
-    for media in project.media():
+    for media in project.media() if files is None else files:
         if media.sha256 in seen:
             continue
         seen.add(media.sha256)
@@ -91,13 +91,18 @@ def extract_features(
 ) -> Generator[Progress, None, ExtractReport]:
     """Compute and cache features of every media file lacking them; ``jobs`` > 1 uses
     joblib worker processes. Results are written by the calling thread, batch by batch."""
-    todo = missing_features(project)
-    report = ExtractReport(cached=len({m.sha256 for m in project.media()}) - len(todo))
-    changed = [m for m in todo if project.media_status(m) != "ok"]
-    for media in changed:
-        reason = "missing" if project.media_status(media) == "missing" else "changed on disk"
-        report.failed.append((media.path, f"file is {reason} since import; re-import it"))
-    todo = [m for m in todo if m not in changed]
+    media = project.media()
+    todo = missing_features(project, media)
+    report = ExtractReport(cached=len({m.sha256 for m in media}) - len(todo))
+    ready = []
+    for item in todo:
+        status = project.media_status(item)
+        if status == "ok":
+            ready.append(item)
+        else:
+            reason = "missing" if status == "missing" else "changed on disk"
+            report.failed.append((item.path, f"file is {reason} since import; re-import it"))
+    todo = ready
     parallel = None
     if jobs != 1 and len(todo) > batch:
         from joblib import Parallel

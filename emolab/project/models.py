@@ -135,7 +135,8 @@ def predict_missing(
     model_id, estimator, _ = active_model(project)
     done = {r[0] for r in project.execute(
         "SELECT recording_id FROM suggestions WHERE model_id = ?", (model_id,))}  # fmt: skip
-    todo = [r.id for r in project.recordings() if r.id not in done]
+    recordings = project.recordings()
+    todo = [r.id for r in recordings if r.id not in done]
     if not todo:
         return 0
     yield from extract_features(project, jobs=jobs, cancel=cancel)
@@ -143,12 +144,10 @@ def predict_missing(
         cancel.raise_if_cancelled()
     yield Progress(0, 1, "predicting")
     # whole participants are predicted together so each is normalised by its own statistics
-    participants = {r.participant for r in project.recordings() if r.id in set(todo)}
-    data = feature_table(
-        project, [r.id for r in project.recordings() if r.participant in participants]
-    )
-    result = predict(estimator, data)
     wanted = set(todo)
+    participants = {r.participant for r in recordings if r.id in wanted}
+    data = feature_table(project, [r.id for r in recordings if r.participant in participants])
+    result = predict(estimator, data)
     added = 0
     with project.transaction():
         for i, rid in enumerate(result.recording_ids):
