@@ -406,7 +406,12 @@ def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = N
     The GUI lives above this layer, so the caller hands in how to start it.
     """
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    argv = list(argv)
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        # `emolab FILE` (what the desktop entry runs) opens the app on that project
+        argv = ["gui", *argv]
+    args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     try:
         if func is None:

@@ -36,4 +36,9 @@ def run_app(project: Path | None = None, argv: list[str] | None = None) -> int:
             window.open_project(recent[0])
         else:
             window.open_demo()
+    return _exec(app, window)
+
+
+def _exec(app, window) -> int:
+    """Run the event loop until the window closes (tests replace this)."""
     return app.exec()

@@ -42,7 +42,8 @@ from emolab.gui.workers import JobRunner
 from emolab.io.motion import MotionClip
 from emolab.project.browse import browser_rows
 from emolab.project.ratings import RatingSession
-from emolab.project.store import Project
+from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project
+from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 from emolab.resources import resource_path
 
 ClockFactory = Callable[[Path | None], PlaybackClock]
@@ -52,11 +53,14 @@ _TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QAbstractSpinBox)
 
 class MainWindow(QMainWindow):
     PREDICT_DELAY_MS = 800
+    #: How often queued writes are retried while another program holds the project's lock.
+    RETRY_INTERVAL_MS = 1000
 
     def __init__(self, clock_factory: ClockFactory | None = None, use_audio: bool = True):
         super().__init__()
         self.project: Project | None = None
         self.session: RatingSession | None = None
+        self.writes: WriteQueue | None = None
         self.recording_id: int | None = None
         self.recording = None
         self.motion: MotionClip | None = None
@@ -70,6 +74,9 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.timeline = Timeline()
         self.playback = PlaybackController(self.timeline, self)
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(self.RETRY_INTERVAL_MS)
+        self._retry_timer.timeout.connect(self.retry_saving)
         self._build_ui()
         self._build_menus()
         self.timeline.subscribe(self._on_timeline)
@@ -119,14 +126,17 @@ class MainWindow(QMainWindow):
 
         status = self.statusBar()
         self.data_badge = QLabel("")
+        self.save_label = QLabel("")
+        self.save_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rater_label = QLabel("")
+        self.rater_label.setTextFormat(Qt.TextFormat.PlainText)
         self.audio_label = QLabel("")
         self.job_label = QLabel("")
         self.job_bar = QProgressBar()
         self.job_bar.setMaximumWidth(160)
         self.job_bar.setVisible(False)
-        for widget in (self.job_label, self.job_bar, self.data_badge, self.rater_label,
-                       self.audio_label):  # fmt: skip
+        for widget in (self.job_label, self.job_bar, self.save_label, self.data_badge,
+                       self.rater_label, self.audio_label):  # fmt: skip
             status.addPermanentWidget(widget)
         if self.multimedia is None:
             self.audio_label.setText("no audio output: playing silently")
@@ -152,6 +162,7 @@ class MainWindow(QMainWindow):
         self.transport.offset_changed.connect(self.set_sync_offset)
         self.rating_form.field_changed.connect(self.rate)
         self.rating_form.next_unrated.connect(self.next_unrated)
+        self.rating_form.retry_requested.connect(self.retry_saving)
         self.suggestion_panel.accept_requested.connect(self.accept_suggestion)
 
     def _build_menus(self) -> None:
@@ -220,20 +231,25 @@ class MainWindow(QMainWindow):
     def open_project(self, path: Path, rater: str | None = None) -> bool:
         """Open a project; on failure say why and keep the current one."""
         try:
-            project = Project.open(Path(path))
+            project = Project.open(Path(path), busy_timeout_ms=INTERACTIVE_BUSY_TIMEOUT_MS)
         except EmolabError as exc:
-            QMessageBox.warning(self, "Cannot open project", str(exc))
+            show_problem(self, "Cannot open project", str(exc))
             return False
-        self.close_project()
+        if not self.close_project():
+            project.close()
+            return False
         self.project = project
+        self.writes = WriteQueue(project)
         self.predictions_ready = False
         gui_settings.remember_project(project.path)
-        self.setWindowTitle(f"{project.path.name} — emolab")
+        read_only = " [read-only]" if project.read_only else ""
+        self.setWindowTitle(f"{project.path.name}{read_only} — emolab")
         self.data_badge.setText("SYNTHETIC demo data" if project.synthetic else "")
         self.data_badge.setStyleSheet("color: #a05000; font-weight: bold;")
         self.hide_action.setChecked(bool(project.setting(HIDE_SETTING, False)))
         name = rater or gui_settings.value("rater") or self._ask_rater()
         self.set_rater(name)
+        self._show_save_state()
         self.refresh_rows()
         if self.browser.model.rows:
             self.browser.select(self.browser.model.rows[0].recording_id)
@@ -241,15 +257,54 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(self.PREDICT_DELAY_MS, self.start_prediction)
         return True
 
-    def close_project(self) -> None:
-        self.jobs.cancel("predict")
+    def close_project(self) -> bool:
+        """Close the open project; False if the user chose to keep it open (unsaved edits)."""
         self.rating_form.flush_notes()
+        if self.writes is not None and self.writes.state is not SaveState.SAVED:
+            # a last try, allowed to wait a little longer for another program's lock
+            self.project.set_busy_timeout(1500)
+            self.writes.flush()
+            self.project.set_busy_timeout(INTERACTIVE_BUSY_TIMEOUT_MS)
+            if self.writes.state is not SaveState.SAVED and not self._close_with_unsaved():
+                self._show_save_state()
+                return False
+        self.jobs.cancel("predict")
         self.playback.pause()
+        self._retry_timer.stop()
         if self.project is not None:
             self.project.close()
         self.project = None
         self.session = None
+        self.writes = None
         self.recording_id = None
+        return True
+
+    def _close_with_unsaved(self) -> bool:
+        """Keep unsaved edits in a recovery file and ask whether to close anyway."""
+        from platformdirs import user_data_dir
+
+        from emolab.project.store import utc_now
+
+        folder = Path(user_data_dir("emolab", appauthor=False)) / "recovery"
+        stamp = utc_now().replace(":", "").replace(".", "")[:17]
+        target = folder / f"{self.project.path.stem}-{stamp}.json"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_text(self.writes.recovery_json(), encoding="utf-8")
+            kept = f"They were written to {target}."
+        except OSError as exc:
+            kept = f"They could not be kept in a recovery file either ({exc.strerror})."
+        return self.confirm_discard(
+            f"{self.writes.describe()}.\n\n{kept}\n\nClose the project anyway?"
+        )
+
+    def confirm_discard(self, text: str) -> bool:
+        """Ask before closing with unsaved edits (tests replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved ratings", text,
+                          QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+                          self)  # fmt: skip
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        return box.exec() == QMessageBox.StandardButton.Close
 
     def _ask_rater(self) -> str:
         name, ok = QInputDialog.getText(self, "Who is rating?",
@@ -259,9 +314,16 @@ class MainWindow(QMainWindow):
     def set_rater(self, name: str) -> None:
         if self.project is None:
             return
-        rater_id = self.project.ensure_rater(name)
+        try:
+            rater_id = self.project.ensure_rater(name)
+        except EmolabError as exc:
+            show_problem(self, "Cannot set the rater", str(exc))
+            if self.session is not None or name == "rater":
+                return
+            rater_id = self.project.ensure_rater("rater")
+            name = "rater"
         gui_settings.set_value("rater", name)
-        self.session = RatingSession(self.project, rater_id)
+        self.session = RatingSession(self.project, rater_id, self.writes)
         self.rater_label.setText(f"rater: {name}")
         if self.recording_id is not None:
             self.session.open_recording(self.recording_id)
@@ -293,7 +355,7 @@ class MainWindow(QMainWindow):
         try:
             Project.create(path).close()
         except EmolabError as exc:
-            QMessageBox.warning(self, "Cannot create project", str(exc))
+            show_problem(self, "Cannot create project", str(exc))
             return
         self.open_project(path)
         self.import_dialog()
@@ -325,7 +387,8 @@ class MainWindow(QMainWindow):
         from emolab.gui.dialogs import ImportDialog
 
         if self.project is None:
-            QMessageBox.information(self, "Import", "Open or create a project first.")
+            show_problem(self, "Import", "Open or create a project first.",
+                         QMessageBox.Icon.Information)  # fmt: skip
             return
         dialog = ImportDialog(self.project.path, self)
         dialog.exec()
@@ -372,7 +435,7 @@ class MainWindow(QMainWindow):
         self.predictions_ready = self.predictions_ready or kind == "predict"
         self._job_done(f"{kind} failed: {message}")
         if kind != "predict":
-            QMessageBox.warning(self, f"{kind} failed", message)
+            show_problem(self, f"{kind} failed", message)
 
     # ---- one recording ----------------------------------------------------------------------
     def _default_clock(self, audio_path: Path | None) -> PlaybackClock:
@@ -465,9 +528,14 @@ class MainWindow(QMainWindow):
         if self.project is None or self.recording_id is None:
             return
         self.sync_offset = float(seconds)
-        self.project.set_sync_offset(self.recording_id, self.sync_offset)
+        rid, offset = self.recording_id, self.sync_offset
+        self.writes.submit(PendingWrite(
+            f"motion offset of recording {rid}",
+            lambda project: project.set_sync_offset(rid, offset),
+            ("sync_offset", rid), offset))  # fmt: skip
         self._on_timeline(self.timeline)
-        self.statusBar().showMessage(f"Motion offset {seconds:+.3f} s saved", 4000)
+        if self._show_save_state():
+            self.statusBar().showMessage(f"Motion offset {seconds:+.3f} s saved", 4000)
 
     # ---- rating -------------------------------------------------------------------------------
     def _show_rating(self) -> None:
@@ -475,6 +543,45 @@ class MainWindow(QMainWindow):
         self.rating_form.show_rating(self._title(), rating)
         self.undo_action.setEnabled(bool(self.session and self.session.can_undo))
         self.redo_action.setEnabled(bool(self.session and self.session.can_redo))
+        self._show_save_state()
+
+    def _show_save_state(self) -> bool:
+        """Render the save state everywhere it shows; True when everything is saved."""
+        writes = self.writes
+        if writes is None:
+            self.save_label.setText("")
+            return True
+        state = writes.state
+        rating = self.session.rating() if self.session and self.recording_id else None
+        self.rating_form.show_save_state(rating, state.value, writes.describe())
+        if state is SaveState.SAVED:
+            self._retry_timer.stop()
+            self.save_label.setStyleSheet("")
+            self.save_label.setText("read-only project" if self.project.read_only else "")
+        else:
+            if not self._retry_timer.isActive():
+                self._retry_timer.start()
+            color = "#a05000" if state is SaveState.PENDING else "#b00020"
+            self.save_label.setStyleSheet(f"color: {color}; font-weight: bold;")
+            self.save_label.setText(writes.describe())
+        if writes.dropped:
+            self.statusBar().showMessage("Not saved: " + "; ".join(writes.dropped), 15000)
+            writes.dropped.clear()
+        return state is SaveState.SAVED
+
+    def retry_saving(self) -> None:
+        """Try queued writes again (on a timer while they wait, and on demand)."""
+        if self.writes is None:
+            self._retry_timer.stop()
+            return
+        before = len(self.writes.pending)
+        self.writes.flush()
+        if len(self.writes.pending) != before:
+            self._show_rating()
+            if self.recording_id is not None:
+                self._refresh_row(self.recording_id)
+        else:
+            self._show_save_state()
 
     def rate(self, field: str, value: object, source: str = "human",
              model_id: int | None = None) -> None:  # fmt: skip
@@ -483,7 +590,9 @@ class MainWindow(QMainWindow):
         try:
             self.session.set(field, value, source, model_id)
         except EmolabError as exc:
-            QMessageBox.warning(self, "Not saved", str(exc))
+            self._show_rating()
+            self.rating_form.show_refusal(f"Not saved: {exc.reason}")
+            return
         self._show_rating()
         self._refresh_row(self.recording_id)
         if field == "emotion":
@@ -517,7 +626,11 @@ class MainWindow(QMainWindow):
     # ---- suggestions -----------------------------------------------------------------------
     def _toggle_hide(self, on: bool) -> None:
         if self.project is not None:
-            self.project.set_setting(HIDE_SETTING, bool(on))
+            self.writes.submit(PendingWrite(
+                "the hide-suggestions setting",
+                lambda project: project.set_setting(HIDE_SETTING, bool(on)),
+                ("setting", HIDE_SETTING), bool(on)))  # fmt: skip
+            self._show_save_state()
         self._show_suggestion()
 
     def _show_suggestion(self) -> None:
@@ -534,7 +647,7 @@ class MainWindow(QMainWindow):
         if info is not None:
             panel.set_model(info.name, info.card)
         found = suggestions(self.project, self.recording_id, self.model_id)
-        hidden = self.project.setting(HIDE_SETTING, False)
+        hidden = self.hide_action.isChecked()
         mine = self.session.rating() if self.session else None
         track = found[0].track if found else None
         self.waveform.set_track(track)
@@ -578,10 +691,22 @@ class MainWindow(QMainWindow):
         return True
 
     def closeEvent(self, event) -> None:
+        if not self.close_project():
+            event.ignore()
+            return
         QApplication.instance().removeEventFilter(self)
         self._save_layout()
         self.jobs.shutdown()
-        self.close_project()
         if hasattr(self.playback.clock, "close"):
             self.playback.clock.close()
         super().closeEvent(event)
+
+
+def show_problem(parent: QWidget, title: str, text: str,
+                 icon: QMessageBox.Icon = QMessageBox.Icon.Warning) -> None:  # fmt: skip
+    """A message box whose text is shown as plain text (file names are never markup)."""
+    if len(text) > 2000:
+        text = text[:2000] + " …"
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()

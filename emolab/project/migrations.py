@@ -135,22 +135,34 @@ CREATE TABLE import_runs (
 """
 
 
-def _to_v1(con: sqlite3.Connection) -> None:
-    for statement in _split(_V1):
-        con.execute(statement)
+_V2 = """
+-- JSON list of what reading the file repaired or found missing, e.g. interpolated NaN gaps
+ALTER TABLE media ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+-- when the file on disk was found to differ from what was imported (NULL: unchanged)
+ALTER TABLE media ADD COLUMN changed_at TEXT;
+"""
 
 
-def _split(script: str) -> list[str]:
-    """Split a schema script into statements (triggers keep their inner semicolons)."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        joined = "\n".join(current).strip()
-        if joined.endswith(";") and (not joined.startswith("CREATE TRIGGER") or "END;" in line):
-            statements.append(joined)
-            current = []
+def _statements(script: str) -> list[str]:
+    """A schema script as complete statements (triggers keep their inner semicolons)."""
+    statements, current = [], ""
+    for line in script.strip().splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        raise ValueError(f"incomplete statement in schema script: {current.strip()[:60]}")
     return statements
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_to_v1]
+def _script(script: str) -> Callable[[sqlite3.Connection], None]:
+    def step(con: sqlite3.Connection) -> None:
+        for statement in _statements(script):
+            con.execute(statement)
+
+    return step
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2)]
 LATEST_VERSION = len(MIGRATIONS)

@@ -6,10 +6,12 @@ keeps the whole history."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from emolab.core.errors import ProjectError
 from emolab.project.store import Project, utc_now
+from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
 FIELDS = ("emotion", "intensity", "genuineness", "notes")
 
@@ -51,15 +53,33 @@ def get_rating(project: Project, recording_id: int, rater_id: int) -> Rating:
     return Rating(recording_id, rater_id, *row)
 
 
+#: Longest note a rating keeps (characters); longer text is refused with a message.
+MAX_NOTE_CHARS = 10_000
+#: Longest label (an emotion or another choice) a rating keeps (characters).
+MAX_LABEL_CHARS = 64
+
+
 def _check(field: str, value: object) -> object:
     if field not in FIELDS:
         raise ProjectError(f"'{field}' is not a rating field")
     if field in ("intensity", "genuineness") and value is not None:
-        value = int(value)
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            raise ProjectError(f"{field} must be a whole number 1–5, not {value!r:.20}") from None
         if not 1 <= value <= 5:
             raise ProjectError(f"{field} must be 1–5, not {value}")
     if field == "notes":
         value = "" if value is None else str(value)
+        if len(value) > MAX_NOTE_CHARS:
+            raise ProjectError(
+                f"a note is limited to {MAX_NOTE_CHARS:,} characters (this one has "
+                f"{len(value):,}); it was not saved"
+            )
+    if field == "emotion" and value is not None:
+        value = str(value)
+        if not value or len(value) > MAX_LABEL_CHARS or not value.isprintable():
+            raise ProjectError(f"an emotion label must be 1–{MAX_LABEL_CHARS} printable characters")
     return value
 
 
@@ -72,9 +92,14 @@ def set_field(
     since_open: float | None = None,
     source: str = "human",
     model_id: int | None = None,
+    at: str | None = None,
 ) -> Edit | None:
-    """Write one rating field in its own transaction and log it; None if unchanged."""
+    """Write one rating field in its own transaction and log it; None if unchanged.
+
+    ``at`` is when the rater made the change (ISO UTC), if earlier than now (a queued write).
+    """
     value = _check(field, value)
+    at = at or utc_now()
     with project.transaction():
         old_rating = get_rating(project, recording_id, rater_id)
         old = getattr(old_rating, field)
@@ -83,10 +108,10 @@ def set_field(
         project.execute(
             "INSERT INTO ratings(recording_id, rater_id, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(recording_id, rater_id) DO NOTHING",
-            (recording_id, rater_id, utc_now()),
+            (recording_id, rater_id, at),
         )
         assignments = f"{field} = ?, updated_at = ?"
-        params: list = [value, utc_now()]
+        params: list = [value, at]
         if field == "emotion":
             assignments += ", emotion_source = ?, source_model_id = ?"
             params += ["model" if source == "model" else "human", model_id]
@@ -97,7 +122,7 @@ def set_field(
         cur = project.execute(
             "INSERT INTO edit_log(at, rater_id, recording_id, field, old_value, new_value, "
             "since_open, source, model_id) VALUES (?,?,?,?,?,?,?,?,?)",
-            (utc_now(), rater_id, recording_id, field,
+            (at, rater_id, recording_id, field,
              None if old is None else str(old), None if value is None else str(value),
              since_open, source, model_id),
         )  # fmt: skip
@@ -105,48 +130,88 @@ def set_field(
 
 
 class RatingSession:
-    """One rater's editing session: writes, times since opening, undo and redo."""
+    """One rater's editing session: writes, times since opening, undo and redo.
 
-    def __init__(self, project: Project, rater_id: int):
+    Writes go through a :class:`WriteQueue`: an edit that cannot be committed yet (the
+    project is locked, read-only or the disk is full) stays queued and visible in
+    :meth:`rating`, and :attr:`save_state` says so; nothing reports saved before it is.
+    """
+
+    def __init__(self, project: Project, rater_id: int, writes: WriteQueue | None = None,
+                 clock: Callable[[], float] = time.monotonic):  # fmt: skip
         self.project = project
         self.rater_id = rater_id
+        self.writes = writes if writes is not None else WriteQueue(project)
         self.recording_id: int | None = None
-        self._opened = time.monotonic()
+        self._clock = clock
+        self._opened = clock()
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
 
     def open_recording(self, recording_id: int) -> Rating:
         self.recording_id = recording_id
-        self._opened = time.monotonic()
+        self._opened = self._clock()
         return self.rating()
 
     def rating(self, recording_id: int | None = None) -> Rating:
+        """The rating as the rater sees it: saved values with queued ones on top."""
         rid = self.recording_id if recording_id is None else recording_id
         if rid is None:
             raise ProjectError("no recording is open")
-        return get_rating(self.project, rid, self.rater_id)
+        rating = get_rating(self.project, rid, self.rater_id)
+        changes = {}
+        for f in FIELDS:
+            found, value = self.writes.pending_value(("rating", rid, self.rater_id, f))
+            if found:
+                changes[f] = value
+        return replace(rating, **changes) if changes else rating
+
+    @property
+    def save_state(self) -> SaveState:
+        return self.writes.state
+
+    def retry(self) -> SaveState:
+        """Try the queued writes again now."""
+        return self.writes.flush()
+
+    def _write(self, recording_id: int, field: str, value: object, since_open: float | None,
+               source: str, model_id: int | None) -> None:  # fmt: skip
+        rater = self.rater_id
+        at = utc_now()
+
+        def apply(project: Project) -> Edit | None:
+            return set_field(project, recording_id, rater, field, value, since_open, source,
+                             model_id, at)  # fmt: skip
+
+        self.writes.submit(PendingWrite(
+            f"{field} of recording {recording_id}", apply,
+            ("rating", recording_id, rater, field), value, at))  # fmt: skip
 
     def set(self, field: str, value: object, source: str = "human",
             model_id: int | None = None) -> Edit | None:  # fmt: skip
+        """Change one field of the open recording's rating; None when nothing changed.
+
+        Invalid values raise :class:`ProjectError` at once; a value that cannot be written
+        yet is queued (see :attr:`save_state`)."""
         if self.recording_id is None:
             raise ProjectError("no recording is open")
-        edit = set_field(self.project, self.recording_id, self.rater_id, field, value,
-                         time.monotonic() - self._opened, source, model_id)  # fmt: skip
-        if edit is not None:
-            self._undo.append(edit)
-            self._redo.clear()
+        value = _check(field, value)
+        old = getattr(self.rating(), field)
+        if old == value:
+            return None
+        edit = Edit(0, self.recording_id, field, old, value)
+        self._write(self.recording_id, field, value, self._clock() - self._opened, source,
+                    model_id)  # fmt: skip
+        self._undo.append(edit)
+        self._redo.clear()
         return edit
-
-    def _restore(self, edit: Edit, value: object, source: str) -> None:
-        set_field(self.project, edit.recording_id, self.rater_id, edit.field, value,
-                  None, source)  # fmt: skip
 
     def undo(self) -> Edit | None:
         """Restore the value before the last edit; returns that edit (or None)."""
         if not self._undo:
             return None
         edit = self._undo.pop()
-        self._restore(edit, edit.old, "undo")
+        self._write(edit.recording_id, edit.field, edit.old, None, "undo", None)
         self._redo.append(edit)
         return edit
 
@@ -154,7 +219,7 @@ class RatingSession:
         if not self._redo:
             return None
         edit = self._redo.pop()
-        self._restore(edit, edit.new, "redo")
+        self._write(edit.recording_id, edit.field, edit.new, None, "redo", None)
         self._undo.append(edit)
         return edit
 

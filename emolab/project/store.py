@@ -7,8 +7,9 @@ thread opens its own. Every write is its own committed transaction unless groupe
 
 from __future__ import annotations
 
+import enum
 import json
-import shutil
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,6 @@ from emolab.core.errors import ProjectError, ProjectTooNew
 from emolab.project.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 
 PROJECT_SUFFIX = ".emolab"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def utc_now() -> str:
@@ -52,6 +52,8 @@ class MediaFile:
     size: int
     sha256: str
     mtime: float
+    warnings: str = "[]"  # JSON list: what reading the file repaired or found missing
+    changed_at: str | None = None  # when the file was found changed on disk since import
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,37 +92,110 @@ class ProjectSummary:
     suggestions: int
 
 
-def _read_header_version(path: Path) -> tuple[int, int]:
-    """(user_version, application_id) of an existing file, read without writing to it.
+class WriteProblem(enum.Enum):
+    """Why a write did not reach the project file."""
 
-    Both live in the database header (offsets 60 and 68). A WAL file beside it may hold a
-    newer page 1, so then SQLite itself is asked, read-only.
+    BUSY = "busy"  # another program holds the write lock: retry later
+    READ_ONLY = "read-only"
+    FULL = "full"  # the disk (or the project's size limit) is full
+    OTHER = "other"
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
+
+
+def classify_sqlite_error(exc: BaseException) -> WriteProblem:
+    """What kind of failure an sqlite3 error is (busy ones are worth retrying)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in text:
+        return WriteProblem.BUSY
+    if primary == _SQLITE_READONLY or "readonly" in text or "read-only" in text:
+        return WriteProblem.READ_ONLY
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return WriteProblem.FULL
+    return WriteProblem.OTHER
+
+
+def describe_sqlite_error(exc: BaseException) -> str:
+    """A plain sentence for a failed database operation."""
+    problem = classify_sqlite_error(exc)
+    if problem is WriteProblem.BUSY:
+        return "another program is writing to the project (it is locked)"
+    if problem is WriteProblem.READ_ONLY:
+        return "the project file or its folder is read-only"
+    if problem is WriteProblem.FULL:
+        return "the disk is full"
+    return str(exc)
+
+
+#: Longest rater or participant name kept (characters).
+MAX_NAME_CHARS = 80
+
+#: How long a connection waits for another writer's lock (ms). The window uses the short
+#: one so a locked project never freezes it; its writes wait in a queue and retry instead.
+BUSY_TIMEOUT_MS = 10_000
+INTERACTIVE_BUSY_TIMEOUT_MS = 80
+
+
+def _is_read_only(path: Path) -> bool:
+    """True when the file or its folder may not be written (permission bits count even for
+    root: a file marked read-only by its owner is treated as read-only)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    if not mode & 0o222:
+        return True
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_connect(uri: str) -> sqlite3.Connection:
+    con = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=True)
+    con.row_factory = sqlite3.Row
+    return con
+
+
+def _header(con: sqlite3.Connection, path: Path) -> tuple[int, int]:
+    """(user_version, application_id), read through SQLite.
+
+    The database file is never opened outside SQLite while this process may hold a
+    connection to it: closing any descriptor of the file drops every POSIX lock the
+    process holds on it, another process then deletes the live WAL (PLATFORM.md).
     """
-    with path.open("rb") as fh:
-        header = fh.read(100)
-    if header[:16] != _SQLITE_MAGIC or len(header) < 100:
-        raise ProjectError("is not an emolab project (not an SQLite database)", path)
-    version = int.from_bytes(header[60:64], "big")
-    app_id = int.from_bytes(header[68:72], "big")
-    if path.with_name(path.name + "-wal").exists():
-        try:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                version = con.execute("PRAGMA user_version").fetchone()[0]
-                app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            finally:
-                con.close()
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"cannot be read as a project: {exc}", path) from exc
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise ProjectError("is not an emolab project (not an SQLite database)", path) from exc
+        raise ProjectError(f"cannot be read as a project: {exc}", path) from exc
     return int(version), int(app_id)
+
+
+def _exclusive_backup_path(path: Path, version: int) -> Path:
+    """A new backup file beside the project, created here (never through a symlink)."""
+    base = path.with_name(f"{path.name}.v{version}.bak")
+    for n in range(100):
+        candidate = base if n == 0 else base.with_name(f"{base.name}.{n}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(candidate, flags, 0o644)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return candidate
+    raise ProjectError("has too many migration backups beside it; remove old ones", path)
 
 
 class Project:
     """An open project file."""
 
-    def __init__(self, path: Path, con: sqlite3.Connection):
+    def __init__(self, path: Path, con: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.root = path.parent
+        self.read_only = read_only
         self._con = con
         self._in_transaction = False
 
@@ -129,52 +204,109 @@ class Project:
     def create(cls, path: str | Path) -> Project:
         """Create a new, empty project file (refuses to overwrite)."""
         path = Path(path).absolute()
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise ProjectError("already exists; open it instead of creating it", path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls._connect(path, new=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProjectError(f"cannot be created: {exc.strerror or exc}", path) from exc
+        try:
+            con = _sqlite_connect(f"{path.as_uri()}?mode=rwc")
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"cannot be created: {exc}", path) from exc
+        return cls._prepare(path, con, new=True, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = False) -> Project:
-        """Open a project, migrating an older format; a newer format is refused untouched."""
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        create: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        read_only: bool = False,
+    ) -> Project:
+        """Open a project, migrating an older format; a newer format is refused untouched.
+
+        This is the one way emolab connects to a project file: each thread opens its own.
+        ``busy_timeout_ms`` is how long a write waits for another writer's lock.
+        """
         path = Path(path).absolute()
         if not path.exists():
+            if path.is_symlink():
+                raise ProjectError("is a link to a file that does not exist", path)
             if create:
                 return cls.create(path)
             raise ProjectError("does not exist", path)
         if path.is_dir():
             raise ProjectError("is a folder, not a project file", path)
-        version, app_id = _read_header_version(path)
-        if app_id not in (0, APPLICATION_ID):
-            raise ProjectError("is an SQLite database of another application", path)
-        if app_id == 0:
-            raise ProjectError("is an SQLite database but not an emolab project", path)
-        if version > LATEST_VERSION:
-            raise ProjectTooNew(
-                f"was written by a newer emolab (project format {version}; this emolab "
-                f"{__version__} reads formats up to {LATEST_VERSION}). Update emolab to open "
-                f"it; the file was not changed.",
-                path,
-            )
-        if version < LATEST_VERSION:
-            backup = path.with_name(f"{path.name}.v{version}.bak")
-            if not backup.exists():
-                shutil.copy2(path, backup)
-        return cls._connect(path, new=False)
-
-    @classmethod
-    def _connect(cls, path: Path, new: bool) -> Project:
+        if path.stat().st_size == 0:
+            raise ProjectError("is empty, not an emolab project (not an SQLite database)", path)
+        read_only = read_only or _is_read_only(path)
+        uri = f"{path.as_uri()}?mode={'ro' if read_only else 'rw'}"
         try:
-            con = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            con.execute("PRAGMA foreign_keys=ON")
-            con.execute("PRAGMA busy_timeout=10000")
+            con = _sqlite_connect(uri)
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"cannot be opened: {exc}", path) from exc
-        project = cls(path, con)
-        project._migrate(new)
+        try:
+            con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            version, app_id = _header(con, path)
+            if app_id != APPLICATION_ID:
+                if app_id == 0:
+                    raise ProjectError("is an SQLite database but not an emolab project", path)
+                raise ProjectError("is an SQLite database of another application", path)
+            if version > LATEST_VERSION:
+                raise ProjectTooNew(
+                    f"was written by a newer emolab (project format {version}; this emolab "
+                    f"{__version__} reads formats up to {LATEST_VERSION}). Update emolab to "
+                    f"open it; the file was not changed.",
+                    path,
+                )
+            if version < LATEST_VERSION:
+                if read_only:
+                    raise ProjectError(
+                        f"is in an older project format ({version}) and read-only, so it cannot"
+                        " be updated; make it writable or open a writable copy",
+                        path,
+                    )
+                cls._backup(con, path, version)
+            return cls._prepare(path, con, new=False, busy_timeout_ms=busy_timeout_ms,
+                                read_only=read_only)  # fmt: skip
+        except BaseException:
+            con.close()
+            raise
+
+    @staticmethod
+    def _backup(con: sqlite3.Connection, path: Path, version: int) -> None:
+        """Copy the project through SQLite's backup API before migrating it."""
+        backup = _exclusive_backup_path(path, version)
+        try:
+            target = sqlite3.connect(backup)
+            try:
+                con.backup(target)
+            finally:
+                target.close()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            backup.unlink(missing_ok=True)
+            raise ProjectError(f"could not be backed up before updating it: {exc}", path) from exc
+
+    @classmethod
+    def _prepare(cls, path: Path, con: sqlite3.Connection, new: bool, busy_timeout_ms: int,
+                 read_only: bool = False) -> Project:  # fmt: skip
+        try:
+            con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            if not read_only:
+                con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")
+            project = cls(path, con, read_only=read_only)
+            if not read_only:
+                project._migrate(new)
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise ProjectError(f"cannot be opened: {describe_sqlite_error(exc)}", path) from exc
+        except BaseException:
+            con.close()
+            raise
         return project
 
     def _migrate(self, new: bool) -> None:
@@ -189,6 +321,10 @@ class Project:
             self.set_meta("created_at", utc_now())
         if version != LATEST_VERSION:
             self.set_meta("last_migrated_by", f"emolab {__version__}")
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another writer's lock before failing as busy."""
+        self._con.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
 
     def close(self) -> None:
         if self._con is not None:
@@ -216,7 +352,9 @@ class Project:
         try:
             yield self._con
         except BaseException:
-            self._con.execute("ROLLBACK")
+            # SQLite may already have rolled back (disk full, I/O error)
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
             raise
         else:
             self._con.execute("COMMIT")
@@ -242,7 +380,14 @@ class Project:
     def setting(self, key: str, default: object = None) -> object:
         """A JSON-valued project setting (e.g. ``hide_suggestions_until_rated``)."""
         raw = self.meta(f"setting.{key}")
-        return default if raw is None else json.loads(raw)
+        return default if raw is None else self._json(raw, f"setting {key!r}")
+
+    def _json(self, raw: str, what: str) -> object:
+        """Stored JSON, or a ProjectError naming the row that holds something else."""
+        try:
+            return json.loads(raw)
+        except (TypeError, ValueError) as exc:
+            raise ProjectError(f"{what} holds damaged data ({exc})", self.path) from exc
 
     def set_setting(self, key: str, value: object) -> None:
         self.set_meta(f"setting.{key}", json.dumps(value))
@@ -307,8 +452,7 @@ class Project:
         "JOIN participants p ON p.id = r.participant_id"
     )
 
-    @staticmethod
-    def _recording(row: sqlite3.Row) -> Recording:
+    def _recording(self, row: sqlite3.Row) -> Recording:
         return Recording(
             id=row["id"],
             key=row["key"],
@@ -320,7 +464,7 @@ class Project:
             statement=row["statement"],
             repetition=row["repetition"],
             collection=row["collection"],
-            fields=json.loads(row["fields"]),
+            fields=self._json(row["fields"], f"recording {row['key']!r}"),
             sync_offset=row["sync_offset"],
         )
 
@@ -400,17 +544,30 @@ class Project:
 
     # ---- raters --------------------------------------------------------------------------
     def ensure_rater(self, name: str) -> int:
+        """Id of the rater called ``name``, adding them (names: 1–80 printable characters)."""
         name = name.strip()
         if not name:
             raise ProjectError("a rater needs a name", self.path)
-        with self.transaction():
-            row = self._con.execute("SELECT id FROM raters WHERE name = ?", (name,)).fetchone()
-            if row:
-                return int(row[0])
-            cur = self._con.execute(
-                "INSERT INTO raters(name, created_at) VALUES (?, ?)", (name, utc_now())
+        if len(name) > MAX_NAME_CHARS or not name.isprintable():
+            raise ProjectError(
+                f"a rater name must be at most {MAX_NAME_CHARS} printable characters", self.path
             )
-            return int(cur.lastrowid)
+        row = self._con.execute("SELECT id FROM raters WHERE name = ?", (name,)).fetchone()
+        if row:
+            return int(row[0])
+        try:
+            with self.transaction():
+                row = self._con.execute("SELECT id FROM raters WHERE name = ?", (name,)).fetchone()
+                if row:
+                    return int(row[0])
+                cur = self._con.execute(
+                    "INSERT INTO raters(name, created_at) VALUES (?, ?)", (name, utc_now())
+                )
+                return int(cur.lastrowid)
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(
+                f"cannot add rater {name!r}: {describe_sqlite_error(exc)}", self.path
+            ) from exc
 
     def raters(self) -> list[tuple[int, str]]:
         return [
@@ -429,7 +586,7 @@ class Project:
         row = self._con.execute(
             "SELECT report FROM import_runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else self._json(row[0], "the last import report")
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Recordings per intended emotion, per participant, and media files per modality."""

@@ -72,24 +72,6 @@ def test_dock_layout_persists(qtbot, gui_copy):
     second.close()
 
 
-def test_a_newer_project_is_refused_and_nothing_is_lost(qtbot, window, tmp_path, monkeypatch):
-    import sqlite3
-
-    newer = tmp_path / "newer.emolab"
-    Project.create(newer).close()
-    con = sqlite3.connect(newer)
-    con.execute("PRAGMA user_version = 99")
-    con.commit()
-    con.close()
-    shown = []
-    monkeypatch.setattr("emolab.gui.main_window.QMessageBox.warning",
-                        lambda *a: shown.append(a[2]))  # fmt: skip
-    current = window.project.path
-    assert not window.open_project(newer)
-    assert "newer emolab" in shown[0]
-    assert window.project.path == current
-
-
 def test_validity_column_follows_ratings(window):
     intended = window.recording.emotion
     window.rate("emotion", intended)

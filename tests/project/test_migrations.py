@@ -8,15 +8,41 @@ here and extend ``FIXTURE_CHECKS``.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from emolab.project.migrations import LATEST_VERSION
+from emolab.project.ratings import get_rating
 from emolab.project.store import Project
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FIXTURE_CHECKS = {0: lambda project: project.recordings() == []}
+
+
+def _v1_kept(project: Project) -> bool:
+    (recording,) = project.recordings()
+    (media,) = project.media(recording.id)
+    (rater_id, _name), *_ = project.raters()
+    rating = get_rating(project, recording.id, rater_id)
+    return (
+        recording.key == "05-02-01-02-03-07"
+        and rating.emotion == "angry"
+        and rating.intensity == 4
+        and media.warnings == "[]"
+        and media.changed_at is None
+    )
+
+
+FIXTURE_CHECKS = {0: lambda project: project.recordings() == [], 1: _v1_kept}
+
+
+def _dump(path: Path) -> list[str]:
+    con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        return [*con.iterdump(), str(con.execute("PRAGMA user_version").fetchone()[0])]
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("version", sorted(FIXTURE_CHECKS))
@@ -28,10 +54,38 @@ def test_fixture_of_each_older_version_opens_and_migrates(tmp_path, version):
         assert project.format_version == LATEST_VERSION
         assert FIXTURE_CHECKS[version](project)
     backup = path.with_name(f"{path.name}.v{version}.bak")
-    assert backup.read_bytes() == source.read_bytes()
+    assert _dump(backup) == _dump(source)
 
 
 def test_every_older_version_has_a_fixture():
     assert set(FIXTURE_CHECKS) == set(range(LATEST_VERSION))
     for version in range(LATEST_VERSION):
         assert (FIXTURES / f"v{version}.emolab").is_file()
+
+
+def test_the_migration_backup_never_follows_a_symlink(tmp_path):
+    folder = tmp_path / "project"
+    outside = tmp_path / "elsewhere"
+    folder.mkdir()
+    outside.mkdir()
+    path = folder / "old.emolab"
+    shutil.copy(FIXTURES / "v1.emolab", path)
+    (folder / "old.emolab.v1.bak").symlink_to(outside / "stolen.bak")  # dangling
+    with Project.open(path) as project:
+        assert project.format_version == LATEST_VERSION
+    assert list(outside.iterdir()) == []
+    assert (folder / "old.emolab.v1.bak").is_symlink()
+    assert _dump(folder / "old.emolab.v1.bak.1") == _dump(FIXTURES / "v1.emolab")
+
+
+def test_a_read_only_older_project_is_refused_untouched(tmp_path):
+    path = tmp_path / "old.emolab"
+    shutil.copy(FIXTURES / "v1.emolab", path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    from emolab.core.errors import ProjectError
+
+    with pytest.raises(ProjectError, match="read-only"):
+        Project.open(path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.bak"))

@@ -23,6 +23,7 @@ from emolab.project.ratings import Rating
 class RatingForm(QWidget):
     field_changed = Signal(str, object)  # field, value
     next_unrated = Signal()
+    retry_requested = Signal()
 
     def __init__(self, emotions: list[str], scales: dict, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,8 +83,16 @@ class RatingForm(QWidget):
         self.next_button.clicked.connect(self.next_unrated.emit)
         layout.addWidget(self.next_button)
         self.saved = QLabel("")
+        self.saved.setTextFormat(Qt.TextFormat.PlainText)
+        self.saved.setWordWrap(True)
         self.saved.setStyleSheet("color: #2a7a2a;")
-        layout.addWidget(self.saved)
+        self.retry_button = QPushButton("Retry saving now")
+        self.retry_button.setVisible(False)
+        self.retry_button.clicked.connect(self.retry_requested.emit)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.saved, 1)
+        save_row.addWidget(self.retry_button)
+        layout.addLayout(save_row)
         layout.addStretch(1)
         self.setEnabled(False)
 
@@ -115,9 +124,31 @@ class RatingForm(QWidget):
         if self.notes.toPlainText() != rating.notes:
             self.notes.setPlainText(rating.notes)
         self.notes.blockSignals(False)
+
+    def show_save_state(self, rating: Rating | None, state: str, message: str) -> None:
+        """Say whether the shown rating is on disk: 'saved', 'pending' or 'failed'.
+
+        "Saved" appears only when every change was committed."""
+        self.retry_button.setVisible(state != "saved")
+        if state == "pending":
+            self.saved.setStyleSheet("color: #a05000;")
+            self.saved.setText(f"Not saved yet: {message}")
+            return
+        if state == "failed":
+            self.saved.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.saved.setText(f"NOT SAVED: {message}")
+            return
+        self.saved.setStyleSheet("color: #2a7a2a;")
+        if rating is None or not rating.updated_at:
+            self.saved.setText("")
+            return
         complete = "complete" if rating.complete else "incomplete"
-        when = (rating.updated_at or "")[11:19]
-        self.saved.setText(f"Saved ✓ {when} UTC ({complete})" if rating.updated_at else "")
+        self.saved.setText(f"Saved ✓ {rating.updated_at[11:19]} UTC ({complete})")
+
+    def show_refusal(self, message: str) -> None:
+        """A value the project refused (too long, out of range): say why, keep the form."""
+        self.saved.setStyleSheet("color: #b00020;")
+        self.saved.setText(message)
 
     def keyboard_field(self, key: int, modifiers) -> tuple[str, object] | None:
         """The (field, value) a key press sets, or None."""
