@@ -120,3 +120,18 @@ def simple_bvh(tmp_path: Path) -> Path:
     path = tmp_path / "simple.bvh"
     path.write_text(SIMPLE_BVH)
     return path
+
+
+#: A test still running after this many seconds has every thread's stack printed and the
+#: run ends: a hang inside C code that holds the GIL (a media backend deadlock) cannot be
+#: interrupted by pytest-timeout's signal handler, so faulthandler's C watchdog backs it up.
+HANG_LIMIT_S = 240
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog():
+    import faulthandler
+
+    faulthandler.dump_traceback_later(HANG_LIMIT_S, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()

@@ -317,11 +317,12 @@ class MainWindow(QMainWindow):
         try:
             rater_id = self.project.ensure_rater(name)
         except EmolabError as exc:
-            show_problem(self, "Cannot set the rater", str(exc))
-            if self.session is not None or name == "rater":
-                return
-            rater_id = self.project.ensure_rater("rater")
-            name = "rater"
+            # e.g. a new rater on a read-only project: it can be viewed, not rated
+            self.session = None
+            self.rater_label.setText(f"rater: {name} (cannot rate here)")
+            self.statusBar().showMessage(f"Cannot rate as {name}: {exc.reason}", 20000)
+            self._show_rating()
+            return
         gui_settings.set_value("rater", name)
         self.session = RatingSession(self.project, rater_id, self.writes)
         self.rater_label.setText(f"rater: {name}")

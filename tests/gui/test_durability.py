@@ -1,4 +1,7 @@
-"""A rating the form shows as saved survives the process being killed right after."""
+"""Every rating the window shows as saved survives the app being killed, even when other
+processes open and close the project meanwhile (PLATFORM.md: a plain open/close of the
+database file in the app's own process would drop its locks and let another process delete
+the live WAL)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-SCRIPT = textwrap.dedent(
+APP = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
@@ -21,35 +24,74 @@ SCRIPT = textwrap.dedent(
     window = MainWindow(use_audio=False)
     window.show()
     window.open_project(Path(sys.argv[1]), rater="tester")
-    window.jobs.cancel("predict")
-    window.handle_key(Qt.Key.Key_4, Qt.KeyboardModifier.NoModifier)  # sad
-    if "Saved" in window.rating_form.saved.text():
-        print("SAVED", window.recording_id, flush=True)
-    time.sleep(120)
+    window.start_prediction()  # the suggestion job opens the project in its own thread
+    deadline = time.monotonic() + 120
+    while not window.predictions_ready and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    print("READY", flush=True)
+    rows = [r.recording_id for r in window.browser.model.rows]
+    emotions = ["sad", "happy", "angry", "calm", "fearful"]
+    for line in sys.stdin:
+        start = int(line)
+        for i in range(5):
+            rid = rows[start + i]
+            window.browser.select(rid)
+            key = Qt.Key.Key_1 + window.emotions.index(emotions[i])
+            window.handle_key(key, Qt.KeyboardModifier.NoModifier)
+            app.processEvents()
+            if window.rating_form.saved.text().startswith("Saved"):
+                print("SAVED", rid, emotions[i], flush=True)
+        print("BATCH", flush=True)
     """
 )
 
+OUTSIDE = "from emolab.project.store import Project; import sys; Project.open(sys.argv[1]).close()"
 
-def test_saved_rating_survives_sigkill(gui_copy):
-    process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(gui_copy)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )  # fmt: skip
-    try:
-        line = process.stdout.readline().split()
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        process.stdout.close()
-    assert line[0] == "SAVED"
+
+def _outside_open_close(path):
+    """Another process opens and closes the project, as `emolab info` or a backup would."""
+    subprocess.run([sys.executable, "-c", OUTSIDE, str(path)], check=True, timeout=60)
+    con = sqlite3.connect(path)  # and a plain SQLite client too
+    con.execute("SELECT COUNT(*) FROM ratings").fetchone()
+    con.close()
+
+
+def test_saved_ratings_survive_sigkill_with_other_processes_opening_the_project(gui_copy):
+    """A small kill -9 soak: 2 rounds × 2 batches of 5 ratings, an outside open/close before
+    and between batches, then SIGKILL; every acknowledged rating must be on disk."""
+    acknowledged = {}
+    for round_ in range(2):
+        process = subprocess.Popen(
+            [sys.executable, "-c", APP, str(gui_copy)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )  # fmt: skip
+        try:
+            assert process.stdout.readline().strip() == "READY"
+            for batch in range(2):
+                _outside_open_close(gui_copy)
+                process.stdin.write(f"{(round_ * 2 + batch) * 5}\n")
+                process.stdin.flush()
+                while (line := process.stdout.readline().split()) and line[0] == "SAVED":
+                    acknowledged[int(line[1])] = line[2]
+                assert line == ["BATCH"]
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            process.stdout.close()
+            process.stdin.close()
+    assert len(acknowledged) == 20
     con = sqlite3.connect(gui_copy)
     try:
-        row = con.execute(
-            "SELECT emotion FROM ratings WHERE recording_id = ?", (int(line[1]),)
-        ).fetchone()
-        log = con.execute("SELECT COUNT(*) FROM edit_log WHERE new_value = 'sad'").fetchone()
+        on_disk = dict(
+            con.execute(
+                "SELECT r.recording_id, r.emotion FROM ratings r JOIN raters t "
+                "ON t.id = r.rater_id WHERE t.name = 'tester'"
+            ).fetchall()
+        )
+        logged = con.execute("SELECT COUNT(*) FROM edit_log WHERE field = 'emotion'").fetchone()
     finally:
         con.close()
-    assert row == ("sad",)
-    assert log == (1,)
+    assert {rid: on_disk.get(rid) for rid in acknowledged} == acknowledged
+    assert logged == (20,)
