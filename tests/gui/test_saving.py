@@ -98,7 +98,6 @@ def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
 
 def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
     from emolab.gui.main_window import MainWindow
-
     from emolab.project.store import Project
 
     with Project.open(gui_copy) as project:
