@@ -12,45 +12,108 @@ from pathlib import Path
 
 from emolab import __version__
 from emolab.core.errors import Cancelled, EmolabError
+from emolab.core.text import escape_control
 
 
 def _progress_runner(description: str, quiet: bool = False) -> Callable:
-    """A driver for progress generators that draws a tqdm bar on stderr."""
+    """A driver for progress generators: a tqdm bar on a terminal, a few plain lines in a
+    log or CI (at 0, 25, 50, 75 and 100 % of each phase), nothing when quiet."""
 
     def drive(job):
-        from tqdm import tqdm
+        return _ProgressView(description, quiet).run(job)
 
-        bar = tqdm(total=0, desc=description, unit="file", disable=quiet, file=sys.stderr)
+    return drive
+
+
+class _ProgressView:
+    def __init__(self, description: str, quiet: bool):
+        self.description = description
+        self.quiet = quiet
+        self.terminal = sys.stderr.isatty()
+        self.bar = None
+        self.phase: str | None = None
+        self.next_quarter = 0
+
+    def run(self, job):
         try:
             while True:
                 try:
                     progress = next(job)
                 except StopIteration as stop:
                     return stop.value
-                if bar.total != progress.total:
-                    bar.total = progress.total
-                bar.n = progress.done
-                bar.set_postfix_str(progress.message[-40:], refresh=False)
-                bar.refresh()
+                if not self.quiet:
+                    self.show(progress)
         finally:
-            bar.close()
+            self.close()
 
-    return drive
+    def show(self, progress) -> None:
+        phase = progress.phase or self.description
+        if phase != self.phase:
+            self.close()
+            self.phase, self.next_quarter = phase, 0
+            if self.terminal:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=progress.total, desc=phase, unit="file", file=sys.stderr)
+        message = escape_control(progress.message)
+        if self.bar is not None:
+            if self.bar.total != progress.total:
+                self.bar.total = progress.total
+            self.bar.n = progress.done
+            self.bar.set_postfix_str(message[-40:], refresh=False)
+            self.bar.refresh()
+            return
+        quarter = 4 * progress.done // progress.total if progress.total else 0
+        if quarter >= self.next_quarter:
+            print(f"{phase}: {progress.done}/{progress.total}", file=sys.stderr, flush=True)
+            self.next_quarter = quarter + 1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _say(line: object = "", file=None) -> None:
+    """Print one line with control characters in it escaped (file names, notes, labels
+    come from other people: their escape sequences must not reach the terminal)."""
+    print(escape_control(str(line)), file=file or sys.stdout)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from emolab.project.importer import import_folder
     from emolab.project.store import Project
 
-    with Project.open(args.project, create=True) as project:
-        job = import_folder(project, args.folder, scheme=args.scheme)
-        report = _progress_runner("Importing", args.quiet)(job)
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print("\n".join(report.summary_lines()))
+    new = not args.project.exists() and not args.project.is_symlink()
+    if new and not args.folder.is_dir():
+        # checked before the project is created, so a failed import leaves nothing behind
+        raise EmolabError("is not a folder (nothing was imported or created)", args.folder)
+    try:
+        with Project.open(args.project, create=True) as project:
+            job = import_folder(project, args.folder, scheme=args.scheme)
+            report = _progress_runner("Importing", args.quiet)(job)
+    except BaseException:
+        if new:
+            _remove_project_file(args.project)
+        raise
     added = report.media_added + report.media_updated + report.media_unchanged
+    discarded = new and not added
+    if discarded:
+        _remove_project_file(args.project)
+    if args.json:
+        print(json.dumps({**report.to_dict(), "project_created": not discarded}, indent=2))
+    else:
+        for line in report.summary_lines():
+            _say(line)
+        if discarded:
+            _say(f"Nothing could be imported, so {args.project} was not created.")
     return 0 if added or not report.rejected else 1
+
+
+def _remove_project_file(path: Path) -> None:
+    """Remove a project this command created and could not fill (with its WAL files)."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -116,15 +179,17 @@ def _cmd_info(args: argparse.Namespace) -> int:
                                              f"2+ of {agreed.raters} raters)"))  # fmt: skip
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+        _say(f"{key:<{width}}  {value}")
     if unpaired:
-        print(f"\nUnpaired recordings ({len(unpaired)}):")
+        _say()
+        _say(f"Unpaired recordings ({len(unpaired)}):")
         for key, has in unpaired:
-            print(f"  {key}: {has} only")
+            _say(f"  {key}: {has} only")
     if rejects:
-        print(f"\nRejected by the last import ({len(rejects)}):")
+        _say()
+        _say(f"Rejected by the last import ({len(rejects)}):")
         for r in rejects:
-            print(f"  {r['path']}: {r['reason']}")
+            _say(f"  {r['path']}: {r['reason']}")
     return 0
 
 
@@ -135,12 +200,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # An explicit --out is rebuilt on request; the per-user demo is reused when complete.
     reuse = args.out is None and not args.rebuild
     if reuse and demo_project_ready(folder):
-        print(f"Demo project (SYNTHETIC data, reused): {folder / 'demo.emolab'}")
+        _say(f"Demo project (SYNTHETIC data, reused): {folder / 'demo.emolab'}")
         return 0
     job = build_demo_project(folder, args.participants, args.seed, reuse=False)
     path = _progress_runner("Generating synthetic demo", args.quiet)(job)
-    print(f"Demo project (SYNTHETIC data): {path}")
-    print(f"Corpus: {folder / 'corpus'}")
+    _say(f"Demo project (SYNTHETIC data): {path}")
+    _say(f"Corpus: {folder / 'corpus'}")
     return 0
 
 
@@ -151,7 +216,7 @@ def _extract(project, args) -> None:
         extract_features(project, jobs=args.jobs)
     )
     for path, reason in report.failed:
-        print(f"  not extracted: {path}: {reason}", file=sys.stderr)
+        _say(f"  not extracted: {path}: {reason}", file=sys.stderr)
     return report
 
 
@@ -160,7 +225,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         report = _extract(project, args)
-    print(f"Features computed: {report.computed}, already cached: {report.cached}, "
+    _say(f"Features computed: {report.computed}, already cached: {report.cached}, "
           f"failed: {len(report.failed)}")  # fmt: skip
     return 1 if report.failed else 0
 
@@ -205,15 +270,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     if synthetic:
-        print("SYNTHETIC data: these figures show the pipeline works, not how well emotion is "
+        _say("SYNTHETIC data: these figures show the pipeline works, not how well emotion is "
               "recognised in real people.")  # fmt: skip
     first = results[0] if results else grouped.to_dict()
-    print(f"Split: {out['split']} · {first['n_recordings']} recordings · "
+    _say(f"Split: {out['split']} · {first['n_recordings']} recordings · "
           f"{first['n_participants']} participants · chance UAR {first['chance_uar']:.3f}, "
           f"chance accuracy {first['chance_accuracy']:.3f}")  # fmt: skip
-    print("\n".join(_table([*results, grouped.to_dict()])))
+    for line in _table([*results, grouped.to_dict()]):
+        _say(line)
     o = optimistic
-    print(f"For reference only, OPTIMISTIC (random 67/33 split, same speakers on both sides): "
+    _say(f"For reference only, OPTIMISTIC (random 67/33 split, same speakers on both sides): "
           f"baseline accuracy {o.accuracy:.3f}, UAR {o.uar:.3f}")  # fmt: skip
     return 0
 
@@ -237,9 +303,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         card = model_card(data, args.fusion, args.model, estimator, evaluation,
                           project.synthetic, project.path.name)  # fmt: skip
         model_id = add_model(project, TrainedModel(estimator, card), activate=True)
-    print(f"Stored model {model_id} ({args.fusion}/{args.model}) and made it active.")
+    _say(f"Stored model {model_id} ({args.fusion}/{args.model}) and made it active.")
     if evaluation is not None:
-        print(f"Leave-one-participant-out: accuracy {evaluation.accuracy:.3f}, "
+        _say(f"Leave-one-participant-out: accuracy {evaluation.accuracy:.3f}, "
               f"UAR {evaluation.uar:.3f}, ECE {evaluation.ece:.3f}"
               + (" (SYNTHETIC data)" if card["training"]["synthetic"] else ""))  # fmt: skip
     return 0
@@ -251,7 +317,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         added = _progress_runner("Predicting", args.quiet)(predict_missing(project, args.jobs))
-    print(f"Suggestions added: {added}")
+    _say(f"Suggestions added: {added}")
     return 0
 
 
@@ -267,7 +333,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
             score = f"UAR {ev['uar']:.3f}, ECE {ev['ece']:.3f}" if ev else "not evaluated"
             flag = "*" if m.active else " "
             synthetic = " SYNTHETIC" if m.card.get("training", {}).get("synthetic") else ""
-            print(f"{flag} {m.id:>3}  {m.name:<28} {score}{synthetic}  {m.created_at}")
+            _say(f"{flag} {m.id:>3}  {m.name:<28} {score}{synthetic}  {m.created_at}")
     return 0
 
 
@@ -297,7 +363,7 @@ def _cmd_bundle_model(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "default.skops").write_bytes(model_to_bytes(estimator))
     (args.out / "default.card.json").write_text(json.dumps(card, indent=2) + "\n")
-    print(f"Wrote {args.out / 'default.skops'}: {args.fusion}, UAR {evaluation.uar:.3f}, "
+    _say(f"Wrote {args.out / 'default.skops'}: {args.fusion}, UAR {evaluation.uar:.3f}, "
           f"ECE {evaluation.ece:.3f} (SYNTHETIC)")  # fmt: skip
     return 0
 
@@ -420,11 +486,11 @@ def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = N
             return int(launch_gui(getattr(args, "project", None)) or 0)
         return int(func(args) or 0)
     except Cancelled:
-        print("emolab: cancelled; nothing was changed", file=sys.stderr)
+        _say("emolab: cancelled; nothing was changed", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("emolab: interrupted; nothing was changed", file=sys.stderr)
+        _say("emolab: interrupted; nothing was changed", file=sys.stderr)
         return 130
     except EmolabError as exc:
-        print(f"emolab: error: {exc}", file=sys.stderr)
+        _say(f"emolab: error: {exc}", file=sys.stderr)
         return 2

@@ -78,3 +78,72 @@ def test_import_with_explicit_unknown_scheme(tmp_path, capsys):
         run(["import", str(tmp_path / "p.emolab"), str(tmp_path / "rec"), "--scheme", "nope"]) == 2
     )
     assert "unknown naming scheme 'nope'" in capsys.readouterr().err
+
+
+def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path, tone, capsys):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
+    (folder / "02-03-01-01-01-01-0\x1b[2J\x1b]0;pwned\x07.wav").write_bytes(b"RIFF")
+    project = tmp_path / "study.emolab"
+    assert run(["import", str(project), str(folder), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out
+    assert run(["info", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b]0;pwned\\x07" in out
+
+
+def test_progress_in_a_log_is_a_few_plain_lines(tmp_path, tone, capsys):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    for participant in range(1, 41):
+        sf.write(folder / f"02-03-01-01-01-01-{participant:02d}.wav", *tone)
+    assert run(["import", str(tmp_path / "p.emolab"), str(folder)]) == 0
+    err = capsys.readouterr().err.splitlines()  # captured: not a terminal
+    assert 2 <= len(err) <= 6, err
+    assert err[0] == "Importing: 0/40"
+    assert err[-1] == "Importing: 40/40"
+    assert not any("\r" in line or "it/s" in line for line in err)
+
+
+def test_demo_progress_names_each_phase(tmp_path, capsys):
+    assert run(["demo", "--out", str(tmp_path / "d"), "--participants", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "Generating the synthetic corpus: " in err
+    assert "Importing it: " in err
+
+
+def test_a_failed_import_into_a_new_path_leaves_nothing_behind(tmp_path, capsys):
+    project = tmp_path / "new.emolab"
+    assert run(["import", str(project), str(tmp_path / "no-such-folder")]) == 2
+    assert "no-such-folder" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not media")
+    run(["import", str(project), str(empty)])
+    assert "was not created" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_import_never_writes_into_a_file_that_is_not_a_project(tmp_path, tone, capsys):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
+    for name, content in (("thesis.docx", b"PK\x03\x04 word"), ("other.db", None)):
+        target = tmp_path / name
+        if content is None:
+            import sqlite3
+
+            con = sqlite3.connect(target)
+            con.execute("CREATE TABLE t(x)")
+            con.commit()
+            con.close()
+        else:
+            target.write_bytes(content)
+        before = target.read_bytes()
+        assert run(["import", str(target), str(folder), "--quiet"]) == 2
+        assert "not an emolab project" in capsys.readouterr().err
+        assert target.read_bytes() == before
+        assert not target.with_name(target.name + "-wal").exists()

@@ -24,6 +24,7 @@ class Progress:
     done: int
     total: int
     message: str = ""
+    phase: str = ""  # e.g. "Generating" then "Importing", for work in several stages
 
     @property
     def fraction(self) -> float:
@@ -60,3 +61,13 @@ def run_to_end(job: Job[T], on_progress: Callable[[Progress], None] | None = Non
             return stop.value
         if on_progress is not None:
             on_progress(progress)
+
+
+def phased(job: Job[T], phase: str) -> Job[T]:
+    """``job`` with every progress report labelled as belonging to ``phase``."""
+    while True:
+        try:
+            progress = next(job)
+        except StopIteration as stop:
+            return stop.value
+        yield Progress(progress.done, progress.total, progress.message, phase)

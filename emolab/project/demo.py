@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from pathlib import Path
 
-from emolab.core.progress import CancelToken, Progress
+from emolab.core.progress import CancelToken, Progress, phased
 from emolab.demo.corpus import DEFAULT_PARTICIPANTS, generate_corpus
 from emolab.project.importer import import_folder
 from emolab.project.store import Project
@@ -54,14 +54,17 @@ def build_demo_project(
         return path
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
-    corpus = yield from generate_corpus(
-        folder / "corpus", participants, seed, cancel=cancel, manifest_dir=folder
+    corpus = yield from phased(
+        generate_corpus(folder / "corpus", participants, seed, cancel=cancel, manifest_dir=folder),
+        "Generating the synthetic corpus",
     )
     with Project.create(path) as project:
         project.set_meta("synthetic", "1")
         project.set_meta("demo_seed", str(seed))
         project.set_meta("demo_participants", str(corpus.participants))
-        report = yield from import_folder(project, folder / "corpus", "multimodal14", cancel)
+        report = yield from phased(
+            import_folder(project, folder / "corpus", "multimodal14", cancel), "Importing it"
+        )
         if report.rejected:
             raise RuntimeError(f"demo corpus import rejected files: {report.rejected[:3]}")
         project.set_meta("demo_complete", "1")
