@@ -6,6 +6,7 @@ receive their escape sequences raw, and a table cell never a megabyte of text.
 
 from __future__ import annotations
 
+
 def escape_control(text: str) -> str:
     """``text`` with every non-printable character shown as a Python-style escape:
     controls, format characters (bidirectional overrides), surrogates (undecodable bytes

@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
                 else "no audio device: playing against the system clock"
             )  # fmt: skip
 
+        # stored text (file names, notes, model names) is never interpreted as markup
+        for label in self.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+
         self.browser.recording_selected.connect(self.open_recording)
         self.waveform.seek_requested.connect(self.playback.seek)
         self.transport.play_toggled.connect(self.playback.toggle)
@@ -465,6 +469,8 @@ class MainWindow(QMainWindow):
         problems = []
         audio_media = self.project.media_of(recording_id, "audio")
         body_media = self.project.media_of(recording_id, "body")
+        notices = [n for m in (audio_media, body_media) if m and (n := self._check_media(m))]
+        self.rating_form.show_notice(" ".join(notices))
         samples, rate, audio_path, duration = None, 0, None, 0.0
         if audio_media is not None:
             audio_path = self.project.media_path(audio_media)
@@ -498,6 +504,27 @@ class MainWindow(QMainWindow):
         self._show_suggestion()
         if problems:
             self.statusBar().showMessage("; ".join(problems), 15000)
+
+    def _check_media(self, media) -> str:
+        """A notice when a media file is missing or changed on disk since import (a change
+        is recorded: features and suggestion set aside, ratings kept)."""
+        status = self.project.verify_media(media)
+        name = Path(media.path).name
+        if status == "missing":
+            return f"The {media.modality} file {name} is missing."
+        if status == "touched":  # same content, new time: remember, so it is hashed once
+            self.writes.submit(PendingWrite(
+                f"the modification time of {name}",
+                lambda project: project.set_media_mtime(media)))  # fmt: skip
+        if status == "changed":
+            if media.changed_at is None:
+                self.writes.submit(PendingWrite(
+                    f"the changed mark of {name}",
+                    lambda project: project.mark_media_changed(media)))  # fmt: skip
+            return (f"The {media.modality} file {name} changed on disk since it was imported: "
+                    "it plays as it is now, but its features and suggestion are set aside "
+                    "until you re-import the folder. Ratings are kept.")  # fmt: skip
+        return ""
 
     def _title(self) -> str:
         r = self.recording

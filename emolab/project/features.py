@@ -142,7 +142,8 @@ def feature_table(project: Project, recording_ids: list[int] | None = None) -> D
         recordings = [r for r in recordings if r.id in wanted]
     media = {}
     for m in project.media():
-        media[(m.recording_id, m.modality)] = m
+        if m.changed_at is None:  # a file changed since import: its features are stale
+            media[(m.recording_id, m.modality)] = m
     n = len(recordings)
     audio = np.full((n, len(A.NAMES)), np.nan, dtype=np.float32)
     body = np.full((n, len(B.NAMES)), np.nan, dtype=np.float32)

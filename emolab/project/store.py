@@ -8,6 +8,7 @@ thread opens its own. Every write is its own committed transaction unless groupe
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import os
 import sqlite3
@@ -137,6 +138,15 @@ MAX_NAME_CHARS = 80
 #: one so a locked project never freezes it; its writes wait in a queue and retry instead.
 BUSY_TIMEOUT_MS = 10_000
 INTERACTIVE_BUSY_TIMEOUT_MS = 80
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a (media) file's content."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _is_read_only(path: Path) -> bool:
@@ -509,6 +519,7 @@ class Project:
         return None if row is None else self._media(row)
 
     def upsert_media(self, recording_id: int, modality: str, values: dict) -> None:
+        values = {"changed_at": None, **values}  # (re-)imported: what is on disk now
         columns = ["recording_id", "modality", *values, "imported_at"]
         params = [recording_id, modality, *values.values(), utc_now()]
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
@@ -531,8 +542,43 @@ class Project:
         stored = Path(media.path)
         return stored if stored.is_absolute() else self.root / stored
 
+    def verify_media(self, media: MediaFile) -> str:
+        """'ok', 'missing', 'changed' (content differs from import, by hash) or 'touched'
+        (same content, new modification time). Writes nothing: the caller records what it
+        found with :meth:`mark_media_changed` or :meth:`set_media_mtime`."""
+        status = self.media_status(media)
+        if status != "changed" or media.changed_at is not None:
+            return status
+        try:
+            same = file_sha256(self.media_path(media)) == media.sha256
+        except OSError:
+            return "missing"
+        return "touched" if same else "changed"
+
+    def set_media_mtime(self, media: MediaFile) -> None:
+        """Record the file's current modification time (its content was checked unchanged)."""
+        mtime = self.media_path(media).stat().st_mtime
+        with self.transaction():
+            self._con.execute("UPDATE media SET mtime = ? WHERE id = ?", (mtime, media.id))
+
+    def mark_media_changed(self, media: MediaFile) -> None:
+        """Record that a media file's content differs from what was imported: its cached
+        features no longer describe it and its recording's suggestions are dropped; ratings
+        stay. Re-importing the file clears the mark."""
+        with self.transaction():
+            self._con.execute(
+                "UPDATE media SET changed_at = ? WHERE id = ? AND changed_at IS NULL",
+                (utc_now(), media.id),
+            )
+            self._con.execute(
+                "DELETE FROM suggestions WHERE recording_id = ?", (media.recording_id,)
+            )
+
     def media_status(self, media: MediaFile) -> str:
-        """'ok', 'missing' or 'changed' (size or modification time differs from import)."""
+        """'ok', 'missing' or 'changed' (marked changed, or size or modification time
+        differs from import)."""
+        if media.changed_at is not None:
+            return "changed"
         path = self.media_path(media)
         try:
             stat = path.stat()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from emolab.core.text import for_display
 from emolab.project.browse import BrowserRow
 
 COLUMNS = (
@@ -76,7 +77,7 @@ class RecordingTableModel(QAbstractTableModel):
                 return "" if value is None else f"{value:.0%}"
             if field == "validity":
                 return "" if value is None else f"{value:.0%} of {row.raters}"
-            return value
+            return for_display(value, 80) if isinstance(value, str) else value
         if role == Qt.ItemDataRole.UserRole:  # sort key
             value = getattr(row, field)
             return -1.0 if value is None else value

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emolab.project.ratings import Rating
+from emolab.project.ratings import MAX_NOTE_CHARS, Rating
 
 
 class RatingForm(QWidget):
@@ -35,6 +35,11 @@ class RatingForm(QWidget):
         self.title = QLabel("No recording selected")
         self.title.setStyleSheet("font-weight: bold;")
         layout.addWidget(self.title)
+        self.notice = QLabel("")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #a05000;")
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
 
         box = QGroupBox("Emotion (keys 1–8)")
         grid = QGridLayout(box)
@@ -121,8 +126,19 @@ class RatingForm(QWidget):
             if value is not None and group.button(value) is not None:
                 group.button(value).setChecked(True)
         self.notes.blockSignals(True)
-        if self.notes.toPlainText() != rating.notes:
-            self.notes.setPlainText(rating.notes)
+        notes = rating.notes
+        too_long = len(notes) > MAX_NOTE_CHARS  # written by another tool or an older emolab
+        if too_long:
+            notes = notes[:MAX_NOTE_CHARS]
+        if self.notes.toPlainText() != notes:
+            self.notes.setPlainText(notes)
+        self.notes.setReadOnly(too_long)
+        self.notes.setToolTip(
+            f"This note has {len(rating.notes):,} characters; the first {MAX_NOTE_CHARS:,} are "
+            "shown, read-only"
+            if too_long
+            else ""
+        )
         self.notes.blockSignals(False)
 
     def show_save_state(self, rating: Rating | None, state: str, message: str) -> None:
@@ -144,6 +160,11 @@ class RatingForm(QWidget):
             return
         complete = "complete" if rating.complete else "incomplete"
         self.saved.setText(f"Saved ✓ {rating.updated_at[11:19]} UTC ({complete})")
+
+    def show_notice(self, text: str) -> None:
+        """A standing notice about the open recording (e.g. its file changed on disk)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def show_refusal(self, message: str) -> None:
         """A value the project refused (too long, out of range): say why, keep the form."""
