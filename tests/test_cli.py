@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import soundfile as sf
 
 from emolab import __version__
@@ -147,3 +148,33 @@ def test_import_never_writes_into_a_file_that_is_not_a_project(tmp_path, tone, c
         assert "not an emolab project" in capsys.readouterr().err
         assert target.read_bytes() == before
         assert not target.with_name(target.name + "-wal").exists()
+
+
+def test_damaged_stored_json_names_the_row_instead_of_a_traceback(tmp_path, tone, capsys):
+    import sqlite3
+
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
+    project = tmp_path / "study.emolab"
+    assert run(["import", str(project), str(folder), "--quiet"]) == 0
+    capsys.readouterr()
+    con = sqlite3.connect(project)
+    con.execute("UPDATE import_runs SET report = '{not json'")
+    con.commit()
+    con.close()
+    assert run(["info", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "the last import report holds damaged data" in err
+    assert "Traceback" not in err
+    con = sqlite3.connect(project)
+    con.execute("UPDATE import_runs SET report = '{}'")
+    con.execute("UPDATE recordings SET fields = 'oops'")
+    con.commit()
+    con.close()
+    assert run(["info", str(project)]) == 0  # the summary does not need the fields
+    from emolab.core.errors import ProjectError
+    from emolab.project.store import Project
+
+    with Project.open(project) as p, pytest.raises(ProjectError, match="recording '03-01"):
+        p.recordings()

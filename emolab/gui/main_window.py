@@ -250,7 +250,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.path.name}{read_only} — emolab")
         self.data_badge.setText("SYNTHETIC demo data" if project.synthetic else "")
         self.data_badge.setStyleSheet("color: #a05000; font-weight: bold;")
-        self.hide_action.setChecked(bool(project.setting(HIDE_SETTING, False)))
+        try:
+            hide = bool(project.setting(HIDE_SETTING, False))
+        except EmolabError as exc:
+            hide = False
+            self.statusBar().showMessage(f"{exc}; using the default", 15000)
+        self.hide_action.setChecked(hide)
         name = rater or gui_settings.value("rater") or self._ask_rater()
         self.set_rater(name)
         self._show_save_state()
@@ -488,7 +493,8 @@ class MainWindow(QMainWindow):
                 problems.append(str(exc))
         if samples is None and self.motion is not None:
             duration = self.motion.duration
-        self.sync_offset = self.recording.sync_offset
+        queued, offset = self.writes.pending_value(("sync_offset", recording_id))
+        self.sync_offset = offset if queued else self.recording.sync_offset
         self.transport.show_offset(self.sync_offset)
         self.waveform.set_audio(samples, rate, duration)
         self.skeleton.set_clip(self.motion)
