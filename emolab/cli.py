@@ -316,8 +316,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from emolab.project.store import Project
 
     with Project.open(args.project) as project:
-        added = _progress_runner("Predicting", args.quiet)(predict_missing(project, args.jobs))
-    _say(f"Suggestions added: {added}")
+        report = _progress_runner("Predicting", args.quiet)(predict_missing(project, args.jobs))
+    _say(f"Suggestions added: {report.added}")
+    for notice in report.notices:
+        _say(f"emolab: warning: {notice}", file=sys.stderr)
     return 0
 
 
@@ -329,6 +331,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
         if args.activate is not None:
             activate_model(project, args.activate)
         for m in models(project):
+            if m.problem:
+                _say(f"! {m.id:>3}  {m.name:<28} BROKEN: {m.problem}")
+                continue
             ev = m.card.get("evaluation") or {}
             score = f"UAR {ev['uar']:.3f}, ECE {ev['ece']:.3f}" if ev else "not evaluated"
             flag = "*" if m.active else " "

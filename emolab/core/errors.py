@@ -53,7 +53,8 @@ class ProjectTooNew(ProjectError):
 
 
 class UnsafeModel(EmolabError):
-    """A model file that would load types outside the trusted allow-list."""
+    """A model that is refused: types outside the trusted allow-list, an unreadable
+    archive, or a structure that fails validation (e.g. tree indices out of range)."""
 
 
 class Cancelled(EmolabError):

@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
             return False
         self.project = project
         self.writes = WriteQueue(project)
+        self.suggestion_panel.show_notice("")
         self.predictions_ready = False
         gui_settings.remember_project(project.path)
         read_only = " [read-only]" if project.read_only else ""
@@ -434,7 +435,10 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, kind: str, result: object) -> None:
         if kind == "predict":
             self.predictions_ready = True
-            self._job_done(f"Suggestions added: {result}")
+            self._job_done(f"Suggestions added: {result.added}")
+            for notice in result.notices:  # e.g. the active model was refused
+                self.suggestion_panel.show_notice(notice)
+                self.statusBar().showMessage(notice, 30000)
             self.refresh_rows()
             self._show_suggestion()
         elif kind == "demo":
@@ -516,6 +520,13 @@ class MainWindow(QMainWindow):
         is recorded: features and suggestion set aside, ratings kept)."""
         status = self.project.verify_media(media)
         name = Path(media.path).name
+        repaired = ""
+        try:
+            warnings = json.loads(media.warnings)
+        except ValueError:
+            warnings = []
+        if warnings and status == "ok":  # e.g. short gaps of NaN joints interpolated on import
+            repaired = f"The {media.modality} file {name}: " + "; ".join(map(str, warnings))
         if status == "missing":
             return f"The {media.modality} file {name} is missing."
         if status == "touched":  # same content, new time: remember, so it is hashed once
@@ -530,7 +541,7 @@ class MainWindow(QMainWindow):
             return (f"The {media.modality} file {name} changed on disk since it was imported: "
                     "it plays as it is now, but its features and suggestion are set aside "
                     "until you re-import the folder. Ratings are kept.")  # fmt: skip
-        return ""
+        return repaired
 
     def _title(self) -> str:
         r = self.recording

@@ -5,10 +5,17 @@ gives what feature extraction wants: mono float32 at 16 kHz. Resampling uses lib
 (``soxr``, "HQ" quality: passband to 91 % of Nyquist, > 140 dB stop-band rejection),
 deterministic and cheap to import, so a user's first extraction does not wait for scipy.
 Playback in the GUI uses the original file, never this resampled copy.
+
+Readers raise only :class:`~emolab.core.errors.EmolabError`: a truncated, empty or
+undecodable file, NaN or infinite samples (:class:`BadSamples`), or a header with an absurd
+sample rate or channel count each name the file and the reason. Samples are decoded in
+blocks, so a header that lies about its length cannot make a reader allocate more than the
+file holds.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -16,9 +23,24 @@ import numpy as np
 
 from emolab.core.errors import BadSamples, CorruptFile, EmptyFile, UnsupportedFormat
 from emolab.core.types import AudioClip, AudioInfo
+from emolab.io.boundary import describe, reader_boundary
 
 FEATURE_SAMPLERATE = 16_000
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+
+#: Sample rates (Hz) outside this range are a broken header, not a recording.
+MIN_SAMPLERATE, MAX_SAMPLERATE = 1_000, 1_000_000
+#: Most channels a file may declare.
+MAX_CHANNELS = 256
+#: Largest sample magnitude accepted. Full scale is ±1; even integers stored as floats stay
+#: below 2.2e9, so anything beyond is damage, and would overflow float32 arithmetic.
+MAX_SAMPLE_MAGNITUDE = 1e10
+#: Frames decoded at a time, so memory follows the samples a file holds, not its header.
+_BLOCK_FRAMES = 1 << 16
+
+
+def _decode_error(exc: BaseException, path: Path) -> CorruptFile:
+    return CorruptFile(f"cannot be decoded as audio: {describe(exc)}", path)
 
 
 def _check_path(path: Path) -> None:
@@ -47,7 +69,10 @@ def _check_wav_complete(path: Path) -> None:
         offset = 12
         while offset + 8 <= size:
             fh.seek(offset)
-            chunk_id, chunk_size = struct.unpack("<4sI", fh.read(8))
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                break
+            chunk_id, chunk_size = struct.unpack("<4sI", chunk)
             if chunk_id == b"data":
                 available = size - offset - 8
                 if chunk_size != 0xFFFFFFFF and chunk_size > available:
@@ -61,6 +86,7 @@ def _check_wav_complete(path: Path) -> None:
         raise CorruptFile("truncated: no sample data (no 'data' chunk)", path)
 
 
+@reader_boundary
 def read_audio_info(path: str | Path) -> AudioInfo:
     """Header facts of an audio file; raises a clear error for empty/broken/unknown files."""
     import soundfile as sf
@@ -70,9 +96,16 @@ def read_audio_info(path: str | Path) -> AudioInfo:
     if path.suffix.lower() == ".wav":
         _check_wav_complete(path)
     try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise CorruptFile(f"cannot be decoded as audio: {exc}", path) from exc
+        info = sf.info(os.fsencode(path))
+    except (RuntimeError, ValueError, TypeError, EOFError, OverflowError) as exc:
+        raise _decode_error(exc, path) from exc
+    if not MIN_SAMPLERATE <= info.samplerate <= MAX_SAMPLERATE:
+        raise CorruptFile(
+            f"sample rate {info.samplerate} Hz is outside {MIN_SAMPLERATE:,}–{MAX_SAMPLERATE:,} Hz",
+            path,
+        )
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise CorruptFile(f"{info.channels} channels is not 1 to {MAX_CHANNELS}", path)
     if info.frames <= 0:
         raise EmptyFile("has no samples (zero length)", path)
     return AudioInfo(
@@ -84,26 +117,35 @@ def read_audio_info(path: str | Path) -> AudioInfo:
     )
 
 
+@reader_boundary
 def read_audio(path: str | Path) -> AudioClip:
     """Decode a whole audio file to float32 (frames × channels); refuses NaN/inf samples."""
     import soundfile as sf
 
     path = Path(path)
     info = read_audio_info(path)
+    blocks = []
     try:
-        samples, samplerate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise CorruptFile(f"cannot be decoded as audio: {exc}", path) from exc
-    if samples.shape[0] == 0:
+        with sf.SoundFile(os.fsencode(path)) as fh:
+            samplerate = int(fh.samplerate)
+            while (block := fh.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)).shape[0]:
+                blocks.append(block)
+    except (RuntimeError, ValueError, TypeError, EOFError, OverflowError) as exc:
+        raise _decode_error(exc, path) from exc
+    if not blocks:
         raise EmptyFile("has no samples (zero length)", path)
+    samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     if not np.isfinite(samples).all():
         bad = int((~np.isfinite(samples)).any(axis=1).sum())
         raise BadSamples(f"{bad} of {samples.shape[0]} samples are NaN or infinite", path)
+    peak = float(np.abs(samples).max())
+    if peak > MAX_SAMPLE_MAGNITUDE:
+        raise BadSamples(f"sample values reach {peak:.3g}; full scale is ±1", path)
     if samples.shape[0] < info.frames * 0.99 and info.format in ("WAV", "FLAC"):
         raise CorruptFile(
             f"truncated: decoded {samples.shape[0]} of {info.frames} declared frames", path
         )
-    return AudioClip(samples=samples, samplerate=int(samplerate), path=path)
+    return AudioClip(samples=samples, samplerate=samplerate, path=path)
 
 
 def resample(signal: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -116,10 +158,18 @@ def resample(signal: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
+@reader_boundary
 def load_for_features(path: str | Path, samplerate: int = FEATURE_SAMPLERATE) -> np.ndarray:
     """Mono float32 samples at ``samplerate`` Hz (16 kHz by default) for feature extraction."""
     clip = read_audio(path)
-    return resample(clip.mono(), clip.samplerate, samplerate)
+    out = resample(clip.mono(), clip.samplerate, samplerate)
+    if out.size == 0:
+        raise EmptyFile(
+            f"too short: {clip.samples.shape[0]} samples at {clip.samplerate} Hz give none "
+            f"at {samplerate} Hz",
+            path,
+        )
+    return out
 
 
 def write_audio(path: str | Path, samples: np.ndarray, samplerate: int) -> None:

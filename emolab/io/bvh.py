@@ -9,6 +9,11 @@ usual reading. End sites become joints named ``<parent>_End``.
 Units: BVH does not state them. ``units="auto"`` measures the rest pose's height and
 picks the unit (m, cm, mm, in, dm) that makes it closest to 1.7 m; pass ``units`` to
 override. Output is metres, y up.
+
+Bad input: a non-finite OFFSET or frame time is a :class:`CorruptFile` naming the line;
+NaN or infinite channel values make the positions they move missing, repaired or left
+NaN as :mod:`emolab.io.motion` describes. The parser and writer keep an explicit stack,
+so however deep a hierarchy nests, it cannot exhaust Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
 from emolab.io.motion import (
-    UNIT_SCALES,
     MotionClip,
+    check_sample_count,
+    clip_from_samples,
     infer_units,
+    reader_boundary,
     register_reader,
     register_writer,
 )
@@ -69,16 +76,30 @@ class BvhDocument:
             out[i] = j.offset + (out[j.parent] if j.parent >= 0 else 0.0)
         return out
 
-    def world_positions(self) -> np.ndarray:
-        """Forward kinematics: (frames × joints × 3) positions in file units."""
+    def world_positions(self, chunk: int = 4096) -> np.ndarray:
+        """Forward kinematics: (frames × joints × 3) positions in file units.
+
+        Works through ``chunk`` frames at a time so memory stays near the output's size.
+        NaN or infinite channel values make the positions they move NaN.
+        """
         n = self.motion.shape[0]
+        positions = np.empty((n, len(self.joints), 3))
+        with np.errstate(all="ignore"):
+            for start in range(0, n, chunk):
+                positions[start : start + chunk] = self._world_chunk(
+                    self.motion[start : start + chunk]
+                )
+        return positions
+
+    def _world_chunk(self, motion: np.ndarray) -> np.ndarray:
+        n = motion.shape[0]
         rotations = np.empty((len(self.joints), n, 3, 3))
         positions = np.empty((n, len(self.joints), 3))
         for i, joint in enumerate(self.joints):
             local_t = np.broadcast_to(joint.offset, (n, 3)).copy()
             local_r = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
             for k, channel in enumerate(joint.channels):
-                values = self.motion[:, joint.channel_start + k]
+                values = motion[:, joint.channel_start + k]
                 if channel in POSITION_CHANNELS:
                     local_t[:, POSITION_CHANNELS.index(channel)] += values
                 else:
@@ -95,21 +116,17 @@ class BvhDocument:
         return positions
 
     def to_motion_clip(self, path: Path | None = None, units: str = "auto") -> MotionClip:
-        rest = self.rest_positions()
-        chosen = infer_units(float(np.ptp(rest[:, 1]))) if units == "auto" else units
-        if chosen not in UNIT_SCALES:
-            raise CorruptFile(f"unknown length unit '{chosen}'", path)
+        """The document as a checked clip in metres (see :func:`clip_from_samples`)."""
+        check_sample_count(self.motion.shape[0], len(self.joints), path)
+        with np.errstate(all="ignore"):
+            height = float(np.ptp(self.rest_positions()[:, 1]))
+        chosen = infer_units(height) if units == "auto" else units
         names = tuple(j.name for j in self.joints)
         parents = tuple(j.parent for j in self.joints)
         skeleton = Skeleton("bvh", names, parents, resolve_roles(names))
-        n = self.motion.shape[0]
-        return MotionClip(
-            frame_times=np.arange(n, dtype=np.float64) * self.frame_time,
-            positions=(self.world_positions() * UNIT_SCALES[chosen]).astype(np.float32),
-            skeleton=skeleton,
-            path=path,
-            source_units=chosen,
-        )
+        with np.errstate(all="ignore"):
+            times = np.arange(self.motion.shape[0], dtype=np.float64) * self.frame_time
+        return clip_from_samples(times, self.world_positions(), skeleton, path, chosen)
 
 
 def _axis_rotation(axis: str, angles: np.ndarray) -> np.ndarray:
@@ -155,11 +172,20 @@ class _Tokens:
     def number(self, what: str) -> float:
         token, line = self.take()
         try:
-            return float(token)
+            value = float(token)
         except ValueError:
             raise CorruptFile(f"{what} '{token}' is not a number", self.path, line) from None
+        if not np.isfinite(value):
+            raise CorruptFile(f"{what} '{token}' is not a finite number", self.path, line)
+        return value
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+#: Nesting levels the writer indents; deeper joints share the last indent.
+_MAX_INDENT = 40
+
+
+@reader_boundary
 def read_bvh_document(path: str | Path) -> BvhDocument:
     """Parse a BVH file; errors name the file and the line."""
     path = Path(path)
@@ -177,11 +203,10 @@ def read_bvh_document(path: str | Path) -> BvhDocument:
     first, line = tokens.take()
     if first != "HIERARCHY":
         raise CorruptFile(f"expected 'HIERARCHY', found '{first}'", path, line)
-    joints: list[BvhJoint] = []
     keyword, line = tokens.take()
     if keyword != "ROOT":
         raise CorruptFile(f"broken hierarchy: expected 'ROOT', found '{keyword}'", path, line)
-    _parse_joint(tokens, joints, parent=-1, end_site=False)
+    joints = _parse_hierarchy(tokens)
     if tokens.pos < len(tokens.items):
         token, line = tokens.items[tokens.pos]
         raise CorruptFile(
@@ -192,57 +217,83 @@ def read_bvh_document(path: str | Path) -> BvhDocument:
         )
     doc = BvhDocument(joints=joints, frame_time=0.0, motion=np.zeros((0, 0)))
     doc.assign_channel_columns()
-    doc.frame_time, doc.motion = _parse_motion(lines, motion_line, doc.n_channels, path)
+    doc.frame_time, doc.motion = _parse_motion(
+        lines, motion_line, doc.n_channels, len(joints), path
+    )
     return doc
 
 
-def _parse_joint(tokens: _Tokens, joints: list[BvhJoint], parent: int, end_site: bool) -> None:
-    if end_site:
-        tokens.take("Site")
-        name = (joints[parent].name if parent >= 0 else "Root") + "_End"
-    else:
-        name, _ = tokens.take()
-        if name in ("{", "}"):
-            raise CorruptFile("broken hierarchy: joint without a name", tokens.path, _)
-    tokens.take("{")
-    index = len(joints)
-    joint = BvhJoint(name=name, parent=parent, offset=np.zeros(3), end_site=end_site)
-    joints.append(joint)
-    seen_offset = False
-    while True:
+def _parse_hierarchy(tokens: _Tokens) -> list[BvhJoint]:
+    """Joints of the hierarchy after ``ROOT``, parents before children.
+
+    An explicit stack instead of recursion: nesting depth is bounded only by the file.
+    """
+    joints: list[BvhJoint] = []
+    open_joints: list[tuple[int, list[bool]]] = []  # (index, [OFFSET seen]) per open joint
+
+    def open_joint(parent: int, end_site: bool) -> None:
+        if end_site:
+            tokens.take("Site")
+            name = joints[parent].name + "_End"
+        else:
+            name, line = tokens.take()
+            if name in ("{", "}"):
+                raise CorruptFile("broken hierarchy: joint without a name", tokens.path, line)
+        tokens.take("{")
+        joints.append(BvhJoint(name=name, parent=parent, offset=np.zeros(3), end_site=end_site))
+        open_joints.append((len(joints) - 1, [False]))
+
+    open_joint(-1, end_site=False)
+    while open_joints:
+        index, seen_offset = open_joints[-1]
+        joint = joints[index]
         keyword, line = tokens.take()
         if keyword == "}":
-            break
-        if keyword == "OFFSET":
+            if not seen_offset[0]:
+                raise CorruptFile(
+                    f"broken hierarchy: joint '{joint.name}' has no OFFSET", tokens.path, line
+                )
+            open_joints.pop()
+        elif keyword == "OFFSET":
             joint.offset = np.array([tokens.number("OFFSET value") for _ in range(3)])
-            seen_offset = True
-        elif keyword == "CHANNELS" and not end_site:
+            seen_offset[0] = True
+        elif keyword == "CHANNELS" and not joint.end_site:
             count_token, count_line = tokens.take()
-            if not count_token.isdigit():
+            if not _WHOLE_NUMBER.fullmatch(count_token):
                 raise CorruptFile(
                     f"CHANNELS count '{count_token}' is not a whole number", tokens.path, count_line
+                )
+            if int(count_token) > len(_VALID_CHANNELS):
+                raise CorruptFile(
+                    f"CHANNELS count {count_token} is more than the {len(_VALID_CHANNELS)} "
+                    f"channels a joint can have",
+                    tokens.path,
+                    count_line,
                 )
             for _ in range(int(count_token)):
                 channel, channel_line = tokens.take()
                 if channel not in _VALID_CHANNELS:
                     raise CorruptFile(
-                        f"unknown channel '{channel}' in joint '{name}'", tokens.path, channel_line
+                        f"unknown channel '{channel}' in joint '{joint.name}'",
+                        tokens.path,
+                        channel_line,
                     )
                 joint.channels.append(channel)
-        elif keyword == "JOINT" and not end_site:
-            _parse_joint(tokens, joints, parent=index, end_site=False)
-        elif keyword == "End" and not end_site:
-            _parse_joint(tokens, joints, parent=index, end_site=True)
+        elif keyword == "JOINT" and not joint.end_site:
+            open_joint(index, end_site=False)
+        elif keyword == "End" and not joint.end_site:
+            open_joint(index, end_site=True)
         else:
             raise CorruptFile(
-                f"broken hierarchy: unexpected '{keyword}' in joint '{name}'", tokens.path, line
+                f"broken hierarchy: unexpected '{keyword}' in joint '{joint.name}'",
+                tokens.path,
+                line,
             )
-    if not seen_offset:
-        raise CorruptFile(f"broken hierarchy: joint '{name}' has no OFFSET", tokens.path, line)
+    return joints
 
 
 def _parse_motion(
-    lines: list[str], motion_line: int, n_channels: int, path: Path
+    lines: list[str], motion_line: int, n_channels: int, n_joints: int, path: Path
 ) -> tuple[float, np.ndarray]:
     header: dict[str, tuple[str, int]] = {}
     i = motion_line + 1
@@ -260,21 +311,32 @@ def _parse_motion(
         raise CorruptFile("MOTION section lacks 'Frames:' or 'Frame Time:'", path, i)
     frames_text, frames_line = header["frames"]
     time_text, time_line = header["frame time"]
-    if not frames_text.isdigit():
+    if not _WHOLE_NUMBER.fullmatch(frames_text):
         raise CorruptFile(f"frame count '{frames_text}' is not a whole number", path, frames_line)
     try:
         frame_time = float(time_text)
     except ValueError:
         raise CorruptFile(f"frame time '{time_text}' is not a number", path, time_line) from None
-    if not frame_time > 0:
-        raise CorruptFile(f"frame time {frame_time} s is not positive", path, time_line)
+    if not (np.isfinite(frame_time) and frame_time > 0):
+        raise CorruptFile(
+            f"frame time '{time_text}' is not a positive, finite number of seconds",
+            path,
+            time_line,
+        )
     n_frames = int(frames_text)
-    rows: list[list[float]] = []
-    for number in range(i, len(lines)):
-        stripped = lines[number].strip()
-        if not stripped:
-            continue
-        parts = stripped.split()
+    data_lines = [number for number in range(i, len(lines)) if lines[number].strip()]
+    if len(data_lines) != n_frames:
+        raise CorruptFile(
+            f"header says {n_frames} frames but the file holds {len(data_lines)}",
+            path,
+            frames_line,
+        )
+    if n_frames == 0:
+        raise EmptyFile("has no motion frames", path)
+    check_sample_count(n_frames, n_joints, path)
+    motion = np.empty((n_frames, n_channels), dtype=np.float64)
+    for row, number in enumerate(data_lines):
+        parts = lines[number].split()
         if len(parts) != n_channels:
             raise CorruptFile(
                 f"motion line has {len(parts)} values; the hierarchy declares {n_channels} "
@@ -282,29 +344,17 @@ def _parse_motion(
                 path,
                 number + 1,
             )
-        try:
-            rows.append([float(p) for p in parts])
-        except ValueError:
-            bad = next(p for p in parts if not _is_float(p))
-            raise CorruptFile(f"motion value '{bad}' is not a number", path, number + 1) from None
-    if len(rows) != n_frames:
-        raise CorruptFile(
-            f"header says {n_frames} frames but the file holds {len(rows)}", path, frames_line
-        )
-    if n_frames == 0:
-        raise EmptyFile("has no motion frames", path)
-    motion = np.array(rows, dtype=np.float64).reshape(n_frames, n_channels)
+        for column, part in enumerate(parts):
+            try:
+                motion[row, column] = float(part)
+            except ValueError:
+                raise CorruptFile(
+                    f"motion value '{part}' is not a number", path, number + 1
+                ) from None
     return frame_time, motion
 
 
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
+@reader_boundary
 def read_bvh(path: str | Path, units: str = "auto") -> MotionClip:
     """Read a BVH file as a :class:`MotionClip` (metres, y up)."""
     path = Path(path)
@@ -320,9 +370,15 @@ def write_bvh_document(path: str | Path, doc: BvhDocument, precision: int = 6) -
     out: list[str] = ["HIERARCHY"]
     fmt = f"{{:.{precision}f}}"
 
-    def emit(i: int, depth: int) -> None:
+    # an explicit stack: hierarchies may nest deeper than Python's recursion limit
+    stack: list[tuple[int, int, bool]] = [(r, 0, False) for r in reversed(children.get(-1, []))]
+    while stack:
+        i, depth, closing = stack.pop()
+        pad = "  " * min(depth, _MAX_INDENT)
+        if closing:
+            out.append(pad + "}")
+            continue
         joint = doc.joints[i]
-        pad = "  " * depth
         if joint.end_site:
             out.append(f"{pad}End Site")
         else:
@@ -331,12 +387,8 @@ def write_bvh_document(path: str | Path, doc: BvhDocument, precision: int = 6) -
         out.append(f"{pad}  OFFSET " + " ".join(fmt.format(v) for v in joint.offset))
         if not joint.end_site:
             out.append(f"{pad}  CHANNELS {len(joint.channels)} " + " ".join(joint.channels))
-        for child in children.get(i, []):
-            emit(child, depth + 1)
-        out.append(pad + "}")
-
-    for root in children.get(-1, []):
-        emit(root, 0)
+        stack.append((i, depth, True))
+        stack += [(child, depth + 1, False) for child in reversed(children.get(i, []))]
     out += ["MOTION", f"Frames: {doc.motion.shape[0]}", f"Frame Time: {doc.frame_time:.8f}"]
     out += [" ".join(fmt.format(v) for v in row) for row in doc.motion]
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")

@@ -10,7 +10,8 @@ Optional leading comment lines carry settings as ``key=value`` words::
 - ``fps``: needed only when there is no time column.
 - ``up``: y (default) or z; z-up data is turned to y-up (x, z, −y).
 - ``parents``: comma-separated parent index per joint (−1 for a root).
-Empty cells or ``nan`` mark a missing joint. Joints are matched to a bundled topology
+Empty cells, ``nan`` and ``inf`` mark a missing joint (short gaps are repaired, see
+:mod:`emolab.io.motion`). Joints are matched to a bundled topology
 (Kinect v2, humanoid BVH names) for parents and roles.
 """
 
@@ -26,11 +27,14 @@ from emolab.io.motion import (
     UNIT_SCALES,
     MotionClip,
     _figure_height,
+    check_sample_count,
+    clip_from_samples,
     infer_units,
+    reader_boundary,
     register_reader,
     register_writer,
 )
-from emolab.io.skeletons import skeleton_for_names
+from emolab.io.skeletons import parents_problem, skeleton_for_names
 
 TIME_COLUMNS = ("time", "t", "timestamp", "seconds")
 _AXES = ("x", "y", "z")
@@ -46,6 +50,7 @@ def _parse_settings(comment_lines: list[str]) -> dict[str, str]:
     return settings
 
 
+@reader_boundary
 def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
     """Read a wide CSV motion file (see module docs); errors name the file and line."""
     path = Path(path)
@@ -61,7 +66,10 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
     if first >= len(lines):
         raise EmptyFile("has no header row", path)
     settings = _parse_settings(comments)
-    rows = list(csv.reader(lines[first:]))
+    try:
+        rows = list(csv.reader(lines[first:]))
+    except csv.Error as exc:
+        raise CorruptFile(f"is not valid CSV ({exc})", path) from exc
     header = [h.strip() for h in rows[0]]
     header_line = first + 1
     has_time = header[0].lower() in TIME_COLUMNS
@@ -85,6 +93,7 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
     data_rows = [(i, r) for i, r in enumerate(rows[1:], start=header_line + 1) if any(r)]
     if not data_rows:
         raise EmptyFile("has no motion frames", path)
+    check_sample_count(len(data_rows), len(names), path)
     values = np.empty((len(data_rows), len(header)), dtype=np.float64)
     for k, (line, row) in enumerate(data_rows):
         if len(row) != len(header):
@@ -105,16 +114,23 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
     if has_time:
         times = values[:, 0]
         if not np.isfinite(times).all():
-            raise CorruptFile("time column has empty or non-finite values", path)
+            bad = int(np.argmax(~np.isfinite(times)))
+            raise CorruptFile("time is empty or not finite", path, data_rows[bad][0])
         if times.size > 1 and not (np.diff(times) > 0).all():
             bad = int(np.argmax(np.diff(times) <= 0)) + 1
             raise CorruptFile("time does not increase", path, data_rows[bad][0])
         positions = values[:, 1:]
     else:
-        fps = settings.get("fps")
-        if fps is None:
+        if "fps" not in settings:
             raise CorruptFile("has no time column and no '# fps=' setting", path)
-        times = np.arange(len(values)) / float(fps)
+        fps = _positive_number(settings["fps"])
+        if fps is None:
+            raise CorruptFile(
+                f"'# fps={settings['fps']}' is not a positive frame rate in frames per second",
+                path,
+            )
+        with np.errstate(all="ignore"):
+            times = np.arange(len(values)) / fps
         positions = values
     positions = positions.reshape(len(values), len(names), 3)
     up = settings.get("up", "y").lower()
@@ -131,15 +147,20 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
             parents = [int(p) for p in settings["parents"].split(",")]
         except ValueError:
             raise CorruptFile("'# parents=' is not a list of whole numbers", path) from None
-        if len(parents) != len(names) or any(not -1 <= p < len(names) for p in parents):
-            raise CorruptFile(f"'# parents=' does not give {len(names)} joint indices", path)
-    return MotionClip(
-        frame_times=times,
-        positions=(positions * UNIT_SCALES[chosen]).astype(np.float32),
-        skeleton=skeleton_for_names(names, parents, name=settings.get("skeleton", "custom")),
-        path=path,
-        source_units=chosen,
-    )
+        problem = parents_problem(parents, len(names))
+        if problem:
+            raise CorruptFile(f"'# parents=' is not a skeleton: {problem}", path)
+    skeleton = skeleton_for_names(names, parents, name=settings.get("skeleton", "custom"))
+    return clip_from_samples(times, positions, skeleton, path, chosen)
+
+
+def _positive_number(text: str) -> float | None:
+    """``text`` as a finite number above zero, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) and value > 0 else None
 
 
 def write_motion_csv(path: str | Path, clip: MotionClip, precision: int = 6) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from emolab.core.errors import BadName, UnsupportedFormat
+from emolab.core.errors import BadName, CorruptFile, UnsupportedFormat
+from emolab.io.boundary import describe
 from emolab.resources import resource_path
 
 #: File extensions (lower case, with dot) of each media modality.
@@ -47,7 +49,7 @@ class SchemeField:
 
     def check(self, code: str) -> str | None:
         """The reason ``code`` is invalid for this field, or None when it is valid."""
-        if not (len(code) == 2 and code.isdigit()):
+        if not (len(code) == 2 and code.isascii() and code.isdigit()):
             return f"{self.title.lower()} field '{code}' is not two digits"
         if self.codes is not None and code not in self.codes:
             allowed = ", ".join(f"{c} {m}" for c, m in self.codes.items())
@@ -115,6 +117,27 @@ class ParsedName:
 
 _SEPARATED = re.compile(r"^[^-]+(?:-[^-]+)+$")
 
+#: Longest file name (characters) a scheme looks at; file systems allow 255 bytes.
+MAX_NAME_LENGTH = 255
+
+
+def name_problem(name: str) -> str | None:
+    """Why a file name cannot be stored or shown as text, or None when it can.
+
+    Names that are not valid UTF-8 (Python carries their bytes as lone surrogates), that
+    hold control characters, or that are longer than :data:`MAX_NAME_LENGTH` are refused
+    before any scheme reads them.
+    """
+    if len(name) > MAX_NAME_LENGTH:
+        return f"name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are read"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "name is not valid UTF-8"
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        return "name contains control characters"
+    return None
+
 
 @dataclass(frozen=True)
 class NamingScheme:
@@ -135,41 +158,77 @@ class NamingScheme:
 
     @classmethod
     def from_dict(cls, data: Mapping, source: str | Path = "<scheme>") -> NamingScheme:
+        """A scheme from its JSON form; :class:`CorruptFile` naming ``source`` says what is
+        wrong with a malformed one."""
         try:
-            fields = tuple(
-                SchemeField(
-                    name=f["name"],
-                    title=f.get("title", f["name"]),
-                    codes=dict(f["codes"]) if "codes" in f else None,
-                    range=tuple(f["range"]) if "range" in f else None,
+            return cls._from_checked_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            reason = exc.args[0] if isinstance(exc, ValueError) and exc.args else repr(exc)
+            raise CorruptFile(f"naming scheme is malformed: {reason}", source) from exc
+
+    @classmethod
+    def _from_checked_dict(cls, data: Mapping) -> NamingScheme:
+        """Build a scheme, raising ValueError with a plain reason for anything malformed."""
+        _require(isinstance(data, Mapping), "the file does not hold a JSON object")
+        name = _text(data, "name", "the scheme")
+        raw_fields = data.get("fields")
+        _require(isinstance(raw_fields, list) and raw_fields, "'fields' must be a non-empty list")
+        fields = []
+        for f in raw_fields:
+            _require(isinstance(f, Mapping), "each field must be a JSON object")
+            field_name = _text(f, "name", "a field")
+            codes = f.get("codes")
+            if codes is not None:
+                codes = _code_table(codes, f"field '{field_name}' codes")
+            span = f.get("range")
+            if span is not None:
+                _require(
+                    isinstance(span, list)
+                    and len(span) == 2
+                    and all(type(v) is int and 0 <= v <= 99 for v in span)
+                    and span[0] <= span[1],
+                    f"field '{field_name}' range must be [low, high] within 0–99",
                 )
-                for f in data["fields"]
+                span = (span[0], span[1])
+            fields.append(
+                SchemeField(field_name, _text(f, "title", "a field", field_name), codes, span)
             )
-            forbidden = tuple(
+        names = [f.name for f in fields]
+        _require(len(set(names)) == len(names), "field names must differ")
+        forbidden = []
+        raw_forbidden = data.get("forbidden", [])
+        _require(isinstance(raw_forbidden, list), "'forbidden' must be a list")
+        for r in raw_forbidden:
+            _require(isinstance(r, Mapping), "each forbidden combination must be a JSON object")
+            when = r.get("when")
+            _require(
+                isinstance(when, Mapping)
+                and all(k in names and isinstance(v, str) for k, v in when.items()),
+                "a forbidden combination's 'when' must map known fields to codes",
+            )
+            codes = r.get("codes")
+            _require(
+                isinstance(codes, list) and all(isinstance(c, str) for c in codes),
+                "a forbidden combination's 'codes' must be a list of codes",
+            )
+            forbidden.append(
                 ForbiddenCombination(
-                    when=dict(r["when"]),
-                    field=r["field"],
-                    codes=frozenset(r["codes"]),
-                    reason=r.get("reason", "forbidden combination"),
+                    when=dict(when),
+                    field=_known(r, "field", names),
+                    codes=frozenset(codes),
+                    reason=_text(r, "reason", "a forbidden combination", "forbidden combination"),
                 )
-                for r in data.get("forbidden", ())
             )
-            scheme = cls(
-                name=data["name"],
-                title=data.get("title", data["name"]),
-                description=data.get("description", ""),
-                fields=fields,
-                modality_field=data["modality_field"],
-                modalities=dict(data["modalities"]),
-                participant_field=data["participant_field"],
-                forbidden=forbidden,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadName(f"naming scheme is malformed: {exc!r}", source) from exc
-        for name in (scheme.modality_field, scheme.participant_field):
-            if name not in scheme._index:
-                raise BadName(f"naming scheme names an unknown field '{name}'", source)
-        return scheme
+        return cls(
+            name=name,
+            title=_text(data, "title", "the scheme", name),
+            description=_text(data, "description", "the scheme", ""),
+            fields=tuple(fields),
+            modality_field=_known(data, "modality_field", names),
+            modalities=_code_table(data.get("modalities"), "'modalities'"),
+            participant_field=_known(data, "participant_field", names),
+            forbidden=tuple(forbidden),
+        )
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -216,6 +275,9 @@ class NamingScheme:
     def parse(self, path: str | Path) -> ParsedName:
         """Decode a file name; raises :class:`BadName` naming the file and the reason."""
         path = Path(path)
+        problem = name_problem(path.name)
+        if problem:
+            raise BadName(problem, path)
         stem = path.stem
         try:
             parts = self.split(stem)
@@ -272,6 +334,39 @@ class NamingScheme:
         return stem + extension
 
 
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        raise ValueError(reason)
+
+
+def _text(data: Mapping, key: str, owner: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    _require(isinstance(value, str) and (value or default == ""), f"{owner} needs a text '{key}'")
+    return value
+
+
+def _known(data: Mapping, key: str, names: list[str]) -> str:
+    value = data.get(key)
+    _require(value in names, f"'{key}' must name one of the fields ({', '.join(names)})")
+    return value
+
+
+def _code_table(codes: object, what: str) -> dict[str, str]:
+    _require(
+        isinstance(codes, Mapping)
+        and all(
+            isinstance(k, str)
+            and len(k) == 2
+            and k.isascii()
+            and k.isdigit()
+            and isinstance(v, str)
+            for k, v in codes.items()
+        ),
+        f"{what} must map two-digit codes to text",
+    )
+    return dict(codes)
+
+
 def user_scheme_dir() -> Path:
     """Per-user folder where a lab can drop its own scheme JSON files."""
     from platformdirs import user_data_dir
@@ -296,8 +391,8 @@ def available_schemes() -> list[str]:
 def _load_scheme_file(path: Path) -> NamingScheme:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadName(f"naming scheme cannot be read: {exc}", path) from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CorruptFile(f"naming scheme cannot be read: {describe(exc)}", path) from exc
     return NamingScheme.from_dict(data, path)
 
 

@@ -53,6 +53,33 @@ def joint_side(name: str) -> str:
     return "center"
 
 
+def parents_problem(parents: Sequence[int], n_joints: int) -> str | None:
+    """Why ``parents`` (one index per joint, -1 for a root) is not a forest, or None.
+
+    Each parent must be -1 or another joint's index, and following parents from any joint
+    must reach a root: no cycles. Iterative, so a deep chain cannot exhaust the stack.
+    """
+    if len(parents) != n_joints:
+        return f"gives {len(parents)} parent indices for {n_joints} joints"
+    for i, p in enumerate(parents):
+        if not -1 <= p < n_joints:
+            return f"parent {p} of joint {i} is neither -1 nor a joint index (0–{n_joints - 1})"
+        if p == i:
+            return f"joint {i} is its own parent"
+    done = [False] * n_joints
+    for start in range(n_joints):
+        chain: set[int] = set()
+        j = start
+        while j >= 0 and not done[j]:
+            if j in chain:
+                return f"parents form a cycle through joint {j}"
+            chain.add(j)
+            j = parents[j]
+        for k in chain:
+            done[k] = True
+    return None
+
+
 @dataclass(frozen=True)
 class Skeleton:
     """Joint names, parent indices (-1 for a root) and role → joint index."""
@@ -65,6 +92,9 @@ class Skeleton:
     def __post_init__(self) -> None:
         if len(self.joint_names) != len(self.parents):
             raise ValueError("joint_names and parents differ in length")
+        problem = parents_problem(self.parents, len(self.joint_names))
+        if problem:
+            raise ValueError(problem)
 
     @property
     def n_joints(self) -> int:

@@ -9,13 +9,13 @@ import leaves the project as it was. Every rejected file is reported with its re
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from emolab.core.errors import BadName, EmolabError, ProjectError
+from emolab.core.errors import BadName, CorruptFile, EmolabError, ProjectError
 from emolab.core.progress import CancelToken, Progress
 from emolab.io.naming import (
     MEDIA_EXTENSIONS,
@@ -24,7 +24,7 @@ from emolab.io.naming import (
     detect_scheme,
     load_scheme,
 )
-from emolab.project.store import Project
+from emolab.project.store import Project, file_sha256
 
 _ALL_MEDIA = frozenset().union(*MEDIA_EXTENSIONS.values())
 _LABEL_FIELDS = ("emotion", "intensity", "statement", "repetition", "collection")
@@ -71,17 +71,9 @@ class ImportReport:
         return lines
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's content."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def media_facts(path: Path, modality: str) -> dict:
-    """Header facts of a media file, validating its content; raises on bad input."""
+    """Facts of a media file read from its content (never from a previous import);
+    raises an :class:`EmolabError` on bad input."""
     if modality == "audio":
         from emolab.io.audio import read_audio
 
@@ -93,12 +85,11 @@ def media_facts(path: Path, modality: str) -> dict:
             "frames": int(clip.samples.shape[0]),
             "channels": clip.channels,
             "missing_fraction": 0.0,
+            "warnings": "[]",
         }
     from emolab.io.motion import read_motion
 
     motion = read_motion(path)
-    if motion.missing_fraction >= 1.0:
-        raise EmolabError("every joint position is missing (NaN)", path)
     return {
         "format": path.suffix.lower().lstrip("."),
         "duration": motion.duration,
@@ -106,7 +97,39 @@ def media_facts(path: Path, modality: str) -> dict:
         "frames": motion.n_frames,
         "channels": motion.n_joints,
         "missing_fraction": motion.missing_fraction,
+        "warnings": json.dumps(list(motion.warnings)),
     }
+
+
+def read_media(path: Path, modality: str) -> dict:
+    """Facts, size, modification time and content hash of one file, all of one version.
+
+    The hash is taken before the content is read, and the file must look the same
+    (size, modification time) afterwards: a file written to while it is imported is
+    refused rather than stored with one version's hash and another's facts.
+    """
+    before = path.stat()
+    digest = file_sha256(path)
+    facts = media_facts(path, modality)
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise CorruptFile("changed while it was being imported; import it again", path)
+    facts.update(size=before.st_size, mtime=before.st_mtime, sha256=digest)
+    return facts
+
+
+def printable_path(path: str | Path) -> str:
+    """A path as text that can be stored and shown: bytes that are not UTF-8 appear as
+    ``\\xNN`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_problem(path: Path) -> str | None:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "path is not valid UTF-8"
+    return None
 
 
 def find_media_files(folder: Path, skip: set[Path] = frozenset()) -> tuple[list[Path], list[Path]]:
@@ -135,7 +158,7 @@ def import_folder(
 ) -> Generator[Progress, None, ImportReport]:
     """Import ``folder`` into ``project``; yields progress, returns an :class:`ImportReport`."""
     folder = Path(folder).absolute()
-    report = ImportReport(folder=str(folder))
+    report = ImportReport(folder=printable_path(folder))
     if not folder.is_dir():
         raise ProjectError("is not a folder", folder)
     chosen = scheme if isinstance(scheme, NamingScheme) or scheme is None else load_scheme(scheme)
@@ -149,7 +172,7 @@ def import_folder(
         f"{m}: {' '.join(sorted(e))}" for m, e in MEDIA_EXTENSIONS.items() if m != "video"
     )
     report.rejected = [
-        Rejected(str(p), f"unsupported file type '{p.suffix or '(none)'}' ({known})")
+        Rejected(printable_path(p), f"unsupported file type '{p.suffix or '(none)'}' ({known})")
         for p in others
     ]
     if not files:
@@ -158,7 +181,7 @@ def import_folder(
         chosen = detect_scheme(files)
         if chosen is None:
             report.rejected += [
-                Rejected(str(p), "name follows no known naming scheme") for p in files
+                Rejected(printable_path(p), "name follows no known naming scheme") for p in files
             ]
             return report
     report.scheme = chosen.name
@@ -170,6 +193,10 @@ def import_folder(
             cancel.raise_if_cancelled()
         yield Progress(done, total, f"Reading {path.name}")
         try:
+            problem = _utf8_problem(path)
+            if problem:
+                # SQLite stores text as UTF-8: such a path could not be written
+                raise BadName(problem, path)
             parsed = chosen.parse(path)
             if parsed.modality not in ("audio", "body"):
                 raise BadName(f"{parsed.modality} files are not supported", path)
@@ -177,14 +204,13 @@ def import_folder(
             if slot in accepted:
                 first = accepted[slot][0].path
                 raise BadName(f"same recording and modality as {first.name}; kept that one", path)
-            facts = media_facts(path, parsed.modality)
-            stat = path.stat()
-            facts.update(size=stat.st_size, mtime=stat.st_mtime, sha256=sha256_of(path))
+            facts = read_media(path, parsed.modality)
         except EmolabError as exc:
-            report.rejected.append(Rejected(str(path), exc.reason))
+            report.rejected.append(Rejected(printable_path(path), exc.reason))
             continue
         except OSError as exc:
-            report.rejected.append(Rejected(str(path), f"cannot be read: {exc.strerror or exc}"))
+            reason = f"cannot be read: {exc.strerror or exc}"
+            report.rejected.append(Rejected(printable_path(path), reason))
             continue
         accepted[slot] = (parsed, facts)
     if cancel is not None:
@@ -219,11 +245,13 @@ def import_folder(
             existing = project.media_of(recording_id, modality)
             if existing is None:
                 report.media_added += 1
-            elif existing.sha256 == facts["sha256"] and existing.path == facts["path"]:
+            elif all(getattr(existing, k) == v for k, v in facts.items()):
                 report.media_unchanged += 1
                 continue
             else:
+                # new content, location or modification time, or facts that this version
+                # of emolab reads differently: the row is rewritten from what was just read
                 report.media_updated += 1
             project.upsert_media(recording_id, modality, facts)
-        project.record_import(str(folder), chosen.name, report.to_dict())
+        project.record_import(report.folder, chosen.name, report.to_dict())
     return report

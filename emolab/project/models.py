@@ -3,19 +3,21 @@
 Models live in the project as skops bytes plus a JSON card; the active one makes the
 suggestions. Until a project model is trained, the bundled default is copied into the
 project on first use (marked ``bundled``) so every suggestion names the model version
-that made it.
+that made it. A model is loaded and validated before it is made active; an active model
+that no longer loads (a tampered or corrupted row) is set aside for the bundled default,
+so a project always opens and predicts.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emolab.core.errors import ProjectError
+from emolab.core.errors import ProjectError, UnsafeModel
 from emolab.core.progress import CancelToken, Progress
 from emolab.models.persistence import model_from_bytes, model_to_bytes
 from emolab.project.features import extract_features, feature_table
@@ -36,7 +38,32 @@ class ModelInfo:
     active: bool
     bundled: bool
     created_at: str
+    card: dict  # {} when the stored card is broken
+    problem: str | None = None  # why the stored card is unusable; None when it is fine
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    id: int
+    estimator: object
     card: dict
+    notice: str | None = None  # set when a broken active model was set aside
+
+
+@dataclass
+class PredictReport:
+    """What :func:`predict_missing` did: suggestions added, and anything the user should know
+    (such as a broken active model replaced by the bundled default)."""
+
+    added: int
+    notices: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if self.added == 0:
+            done = "No suggestions were added."
+        else:
+            done = f"{self.added} suggestion{'s' if self.added != 1 else ''} added."
+        return " ".join([done, *self.notices])
 
 
 @dataclass(frozen=True)
@@ -57,13 +84,63 @@ def bundled_model_files() -> tuple[bytes, dict]:
     return blob, card
 
 
+def _parse_card(text: object) -> dict:
+    """A stored model card; ValueError saying what is wrong with it."""
+    if text is None or (isinstance(text, str | bytes) and not text.strip()):
+        raise ValueError("its model card is empty")
+    try:
+        card = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"its model card is not valid JSON ({exc})") from exc
+    if not isinstance(card, dict):
+        raise ValueError("its model card is not a JSON object")
+    # the entries the model list and the suggestion panel read
+    if not isinstance(card.get("training", {}), dict):
+        raise ValueError("its model card's 'training' entry is not an object")
+    evaluation = card.get("evaluation")
+    if evaluation and not (
+        isinstance(evaluation, dict)
+        and all(_is_number(evaluation.get(key)) for key in ("uar", "ece"))
+    ):
+        raise ValueError("its model card's 'evaluation' entry lacks numeric 'uar' and 'ece'")
+    return card
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def models(project: Project) -> list[ModelInfo]:
+    """Every stored model; one whose card is broken is listed with ``problem`` set."""
     rows = project.execute(
         "SELECT id, name, fusion, active, bundled, created_at, card FROM models ORDER BY id"
     )
-    return [
-        ModelInfo(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], json.loads(r[6])) for r in rows
-    ]
+    out = []
+    for r in rows:
+        try:
+            card, problem = _parse_card(r[6]), None
+        except ValueError as exc:
+            card, problem = {}, str(exc)
+        out.append(ModelInfo(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], card, problem))
+    return out
+
+
+def _load(project: Project, model_id: int, name: str, blob: object, card: object):
+    """(estimator, card) of one stored model, loaded and validated; an EmolabError saying
+    why it cannot be used otherwise."""
+    from emolab.models.validation import FUSION_TYPES
+
+    source = f"{project.path} (model {model_id})"
+    try:
+        parsed = _parse_card(card)
+    except ValueError as exc:
+        raise ProjectError(str(exc), source) from exc
+    if not isinstance(blob, bytes):
+        raise UnsafeModel("holds no model bytes", source)
+    estimator = model_from_bytes(blob, source)
+    if not isinstance(estimator, FUSION_TYPES):
+        raise UnsafeModel(f"holds a {type(estimator).__name__}, not an emolab fusion model", source)
+    return estimator, parsed
 
 
 def add_model(project: Project, trained: TrainedModel, activate: bool = True,
@@ -88,6 +165,19 @@ def _insert(project, blob, card, activate, bundled, name) -> int:
 
 
 def activate_model(project: Project, model_id: int) -> None:
+    """Make a stored model the active one, after loading and validating it; a model that
+    fails is refused (an EmolabError saying why) and the active model stays as it was."""
+    row = project.execute(
+        "SELECT id, name, blob, card FROM models WHERE id = ?", (model_id,)
+    ).fetchone()
+    if row is None:
+        raise ProjectError(f"has no model {model_id}", project.path)
+    try:
+        _load(project, *row)
+    except (UnsafeModel, ProjectError) as exc:
+        raise type(exc)(
+            f"model {model_id} '{row[1]}' was not made active: {exc.reason}", project.path
+        ) from exc
     with project.transaction():
         if project.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None:
             raise ProjectError(f"has no model {model_id}", project.path)
@@ -95,15 +185,45 @@ def activate_model(project: Project, model_id: int) -> None:
         project.execute("UPDATE models SET active = 1 WHERE id = ?", (model_id,))
 
 
-def active_model(project: Project) -> tuple[int, object, dict]:
-    """(id, estimator, card) of the active model, adding the bundled default if none."""
-    row = project.execute("SELECT id, blob, card FROM models WHERE active = 1").fetchone()
-    if row is None:
-        blob, card = bundled_model_files()
-        model_id = _insert(project, blob, card, True, True, f"bundled {BUNDLED_MODEL}")
-        row = (model_id, blob, json.dumps(card))
-    estimator = model_from_bytes(bytes(row[1]), f"{project.path} (model {row[0]})")
-    return int(row[0]), estimator, json.loads(row[2])
+def active_model(project: Project) -> ActiveModel:
+    """The active model, loaded and validated. With none active the bundled default is
+    added; an active model that cannot be used is deactivated (never deleted) in favour of
+    the bundled default, and ``notice`` says so."""
+    row = project.execute("SELECT id, name, blob, card FROM models WHERE active = 1").fetchone()
+    notice = None
+    if row is not None:
+        try:
+            estimator, card = _load(project, *row)
+            return ActiveModel(int(row[0]), estimator, card)
+        except (UnsafeModel, ProjectError) as exc:
+            notice = (
+                f"Model {row[0]} '{row[1]}' could not be loaded ({exc.reason}); "
+                "using the bundled default model instead."
+            )
+    model_id, estimator, card = _activate_bundled(project, None if row is None else row[0])
+    return ActiveModel(model_id, estimator, card, notice)
+
+
+def _activate_bundled(project: Project, broken: int | None) -> tuple[int, object, dict]:
+    """Make the bundled default the active model (reusing an intact copy already in the
+    project), deactivating ``broken`` in the same transaction."""
+    blob, card = bundled_model_files()
+    estimator = model_from_bytes(blob, resource_path("models", f"{BUNDLED_MODEL}.skops"))
+    text = json.dumps(card)
+    with project.transaction():
+        if broken is not None:
+            project.execute("UPDATE models SET active = 0 WHERE id = ?", (broken,))
+        copy = project.execute(
+            "SELECT id FROM models WHERE bundled = 1 AND blob = ? AND card = ? ORDER BY id DESC",
+            (blob, text),
+        ).fetchone()
+        if copy is None:
+            model_id = _insert(project, blob, card, True, True, f"bundled {BUNDLED_MODEL}")
+        else:
+            model_id = int(copy[0])
+            project.execute("UPDATE models SET active = 0 WHERE active = 1")
+            project.execute("UPDATE models SET active = 1 WHERE id = ?", (model_id,))
+    return model_id, estimator, card
 
 
 def suggestions(project: Project, recording_id: int | None = None,
@@ -126,19 +246,22 @@ def suggestions(project: Project, recording_id: int | None = None,
 
 def predict_missing(
     project: Project, jobs: int = 1, cancel: CancelToken | None = None
-) -> Generator[Progress, None, int]:
+) -> Generator[Progress, None, PredictReport]:
     """Store a suggestion from the active model for every recording lacking one; returns
-    how many were added. Features are extracted first where missing."""
+    how many were added and any notice (e.g. that a broken active model was replaced by
+    the bundled default). Features are extracted first where missing."""
     from emolab.features.windows import HOP_S, WINDOW_S
     from emolab.models.training import predict  # scikit-learn: only when predicting
 
-    model_id, estimator, _ = active_model(project)
+    active = active_model(project)
+    model_id, estimator = active.id, active.estimator
+    notices = [active.notice] if active.notice else []
     done = {r[0] for r in project.execute(
         "SELECT recording_id FROM suggestions WHERE model_id = ?", (model_id,))}  # fmt: skip
     recordings = project.recordings()
     todo = [r.id for r in recordings if r.id not in done]
     if not todo:
-        return 0
+        return PredictReport(0, notices)
     yield from extract_features(project, jobs=jobs, cancel=cancel)
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -174,4 +297,4 @@ def predict_missing(
             )  # fmt: skip
             added += 1
     yield Progress(1, 1, "done")
-    return added
+    return PredictReport(added, notices)

@@ -86,3 +86,27 @@ def test_no_label_interprets_stored_text_as_markup(window):
     labels = window.findChildren(QLabel)
     assert labels
     assert all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
+
+
+def test_an_active_model_that_fails_to_load_gives_way_to_the_bundled_one(qtbot, gui_copy, clock):
+    import sqlite3
+
+    from emolab.gui.main_window import MainWindow
+
+    con = sqlite3.connect(gui_copy)
+    con.execute("UPDATE models SET blob = ?, name = 'shared' WHERE active = 1", (b"PK\x03\x04x",))
+    con.execute("DELETE FROM suggestions")
+    con.commit()
+    con.close()
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    qtbot.addWidget(w)
+    assert w.open_project(gui_copy, rater="tester")
+    w.start_prediction()
+    qtbot.waitUntil(lambda: w.predictions_ready, timeout=120_000)
+    notice = w.suggestion_panel.notice.text()
+    assert "'shared' could not be loaded" in notice
+    assert "bundled default model" in notice
+    assert not w.suggestion_panel.notice.isHidden()
+    active = w.project.execute("SELECT bundled, name FROM models WHERE active = 1").fetchone()
+    assert active[0] == 1 and active[1] != "shared"
+    w.close()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -82,3 +84,93 @@ def test_unsupported_extension(tmp_path):
     path.write_bytes(b"123")
     with pytest.raises(UnsupportedFormat, match="not an audio format"):
         read_audio(path)
+
+
+def _wav_header(rate: int, channels: int = 1, bits: int = 16, frames: int = 100) -> bytes:
+    """A PCM RIFF/WAVE file of silence with the given header fields."""
+    data = b"\0" * (frames * channels * bits // 8)
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, (rate * block) & 0xFFFFFFFF, block, bits)
+    body = b"WAVEfmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data))
+    return b"RIFF" + struct.pack("<I", len(body) + len(data)) + body + data
+
+
+@pytest.mark.parametrize("rate", [1, 500, 2_000_000, 2**31 - 1])
+def test_absurd_sample_rates_are_refused(tmp_path, rate):
+    path = tmp_path / "rate.wav"
+    path.write_bytes(_wav_header(rate))
+    with pytest.raises(CorruptFile, match="sample rate"):
+        read_audio_info(path)
+
+
+def test_a_sample_rate_of_zero_or_absurd_channel_count_is_refused(tmp_path):
+    path = tmp_path / "zero.wav"
+    path.write_bytes(_wav_header(0))
+    with pytest.raises(CorruptFile):
+        read_audio(path)
+    path.write_bytes(_wav_header(16000, channels=1000, frames=2))
+    with pytest.raises(CorruptFile, match="1000 channels"):
+        read_audio(path)
+
+
+@pytest.mark.parametrize("ext", ["wav", "flac", "ogg", "mp3"])
+def test_garbage_bytes_are_corrupt_for_every_extension(tmp_path, ext):
+    path = tmp_path / f"garbage.{ext}"
+    path.write_bytes(bytes(np.random.default_rng(7).integers(0, 256, 3000, dtype=np.uint8)))
+    with pytest.raises(CorruptFile):
+        load_for_features(path)
+
+
+def test_infinite_float_samples_are_bad_samples(tmp_path):
+    path = tmp_path / "inf.wav"
+    data = np.full(400, 0.1, dtype=np.float32)
+    data[[3, 50]] = [np.inf, -np.inf]
+    sf.write(path, data, 16000, subtype="FLOAT")
+    with pytest.raises(BadSamples, match="2 of 400 samples are NaN or infinite"):
+        load_for_features(path)
+
+
+def test_float_samples_far_beyond_full_scale_are_bad_samples(tmp_path):
+    path = tmp_path / "huge.wav"
+    data = np.full(400, 0.1, dtype=np.float32)
+    data[10] = 3e38
+    sf.write(path, data, 16000, subtype="FLOAT")
+    with pytest.raises(BadSamples, match="full scale"):
+        read_audio(path)
+
+
+def test_a_file_too_short_to_resample_is_empty(tmp_path):
+    path = tmp_path / "one.wav"
+    path.write_bytes(_wav_header(44100, frames=1))
+    with pytest.raises(EmptyFile, match="too short"):
+        load_for_features(path)
+
+
+def test_a_header_claiming_a_huge_length_is_refused_without_allocating_it(tmp_path, tone):
+    samples, sr = tone
+    good = tmp_path / "good.flac"
+    sf.write(good, samples, sr)
+    data = bytearray(good.read_bytes())
+    # STREAMINFO: the low 36 bits of bytes 18–25 hold the total sample count
+    fields = int.from_bytes(data[18:26], "big") | (2**36 - 1)
+    data[18:26] = fields.to_bytes(8, "big")
+    liar = tmp_path / "liar.flac"
+    liar.write_bytes(bytes(data))
+    with pytest.raises(CorruptFile):
+        read_audio(liar)
+
+
+def test_soundfile_failures_and_unreadable_paths_are_typed(tmp_path, tone):
+    missing = tmp_path / "missing.wav"
+    with pytest.raises(CorruptFile, match="does not exist"):
+        read_audio(missing)
+    folder = tmp_path / "folder.wav"
+    folder.mkdir()
+    with pytest.raises(CorruptFile):
+        read_audio(folder)
+    samples, sr = tone
+    cut = tmp_path / "cut.ogg"
+    sf.write(cut, samples, sr)
+    cut.write_bytes(cut.read_bytes()[:200])
+    with pytest.raises(CorruptFile):
+        load_for_features(cut)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emolab.core.errors import BadName
+from emolab.core.errors import BadName, CorruptFile
 from emolab.io.naming import available_schemes, detect_scheme, load_scheme
 
 MM14 = load_scheme("multimodal14")
@@ -128,3 +131,80 @@ def test_a_lab_can_add_its_own_scheme_file(tmp_path):
     parsed = load_scheme("lab3").parse("02-02-49.wav")
     assert parsed.emotion == "happy"
     assert str(parsed.key) == "02-49"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (os.fsdecode(b"02-05-02-01-02-03-07\xff.wav"), "not valid UTF-8"),
+        ("02-05-02-01-02-03-07\x00.wav", "control characters"),
+        ("02-05-02-01\n-02-03-07.wav", "control characters"),
+        ("02-05-02-01-02-03-" + "0" * 5000 + "7.wav", "at most 255"),
+        ("02-05-02-01-02-03-²³.wav", "not two digits"),
+        ("02-05-02-01-02-03-١٢.wav", "not two digits"),
+    ],
+)
+def test_unstorable_or_odd_names_are_bad_names(name, reason):
+    with pytest.raises(BadName, match=reason) as info:
+        MM14.parse(f"/data/{name}")
+    str(info.value).encode("utf-8", "surrogateescape")  # the message can be shown
+
+
+def test_a_non_utf8_folder_does_not_matter_to_the_name():
+    folder = os.fsdecode(b"/data/\xe9t\xe9")
+    assert MM14.parse(f"{folder}/02-05-02-01-02-03-07.wav").participant == 7
+
+
+def _user_scheme(text: str | bytes):
+    from emolab.io.naming import user_scheme_dir
+
+    folder = user_scheme_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "broken.json"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+GOOD_SCHEME = {
+    "name": "lab3",
+    "fields": [
+        {"name": "modality", "codes": {"01": "body", "02": "audio"}},
+        {"name": "participant", "range": [1, 50]},
+    ],
+    "modality_field": "modality",
+    "modalities": {"01": "body", "02": "audio"},
+    "participant_field": "participant",
+}
+
+TEXT_RANGE = {"name": "participant", "range": ["1", 50]}
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("{not json", "cannot be read"),
+        (b"\xff\xfe{}", "cannot be read"),
+        ("[" * 100_000 + "]" * 100_000, "cannot be read"),
+        ("[1, 2]", "does not hold a JSON object"),
+        (json.dumps(GOOD_SCHEME | {"fields": "modality"}), "'fields' must be a non-empty list"),
+        (json.dumps(GOOD_SCHEME | {"fields": [["modality"]]}), "each field must be"),
+        (json.dumps(GOOD_SCHEME | {"fields": [GOOD_SCHEME["fields"][0], TEXT_RANGE]}), "range"),
+        (json.dumps(GOOD_SCHEME | {"participant_field": "actor"}), "'participant_field' must name"),
+        (json.dumps(GOOD_SCHEME | {"modalities": {"1": "body"}}), "two-digit codes"),
+        (json.dumps(GOOD_SCHEME | {"forbidden": [{"when": {"x": "01"}}]}), "'when' must map"),
+        (json.dumps({k: v for k, v in GOOD_SCHEME.items() if k != "name"}), "needs a text 'name'"),
+    ],
+)  # fmt: skip
+def test_malformed_user_schemes_are_corrupt_files_naming_the_file(content, reason):
+    path = _user_scheme(content)
+    with pytest.raises(CorruptFile, match=reason) as info:
+        load_scheme("broken")
+    assert info.value.path == path
+
+
+def test_a_well_formed_user_scheme_still_loads():
+    _user_scheme(json.dumps(GOOD_SCHEME))
+    assert load_scheme("broken").parse("02-49.wav").participant == 49

@@ -28,6 +28,11 @@ class SuggestionPanel(QWidget):
         self.model_label.setWordWrap(True)
         self.model_label.setStyleSheet("color: #555;")
         layout.addWidget(self.model_label)
+        self.notice = QLabel("")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #b00020;")
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -65,6 +70,11 @@ class SuggestionPanel(QWidget):
     def _set_rows_visible(self, visible: bool) -> None:
         for widget in (*self.names, *self.bars, self.contrib, self.contrib_bar, self.accept):
             widget.setVisible(visible)
+
+    def show_notice(self, text: str) -> None:
+        """A standing notice about the model (e.g. the active one was refused)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def show_message(self, text: str) -> None:
         self._current = None
