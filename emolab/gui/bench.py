@@ -92,6 +92,7 @@ def run() -> dict:
         window.resize(1400, 860)
         window.show()
         window.open_project(demo, rater="bench")
+        window.wait_for_media()
         window.jobs.shutdown()  # no background thread competing for the interpreter
         app.processEvents()
         view, motion = window.skeleton, window.motion

@@ -21,8 +21,8 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     from PySide6.QtWidgets import QApplication
 
     from emolab.demo.corpus import conditions, generate_recording, make_participant
+    from emolab.features.display import spectrogram_db
     from emolab.gui.widgets.skeleton import SkeletonView
-    from emolab.gui.widgets.waveform import spectrogram_db
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps Qt alive
     out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +87,7 @@ def render_main_window(out: Path, participants: int = 2) -> Path:
         window.open_project(path, rater="demo rater")
         rows = window.browser.model.rows
         window.browser.select(next(r.recording_id for r in rows if r.emotion == "angry"))
+        window.wait_for_media()
         window.rate("emotion", "angry")
         window.rate("intensity", 4)
         window.playback.seek(1.2)

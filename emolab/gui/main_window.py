@@ -66,10 +66,12 @@ class MainWindow(QMainWindow):
         self.motion: MotionClip | None = None
         self.model_id: int | None = None
         self.predictions_ready = False  # set when the suggestion job of this project ends
+        self.media_ready = False  # set when the open recording's media are on screen
         self.sync_offset = 0.0
         labels = json.loads(resource_path("labels", "default.json").read_text())
         self.emotions: list[str] = labels["emotions"]
         self.multimedia, self.audio_problem = load_multimedia() if use_audio else (None, "off")
+        self.media_clock: MediaPlayerClock | None = None  # one player for the window's life
         self.clock_factory = clock_factory or self._default_clock
         self.jobs = JobRunner(self)
         self.timeline = Timeline()
@@ -83,7 +85,9 @@ class MainWindow(QMainWindow):
         self.jobs.progress.connect(self._on_job_progress)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
-        self.jobs.cancelled.connect(lambda kind: self._job_done(f"{kind} cancelled"))
+        self.jobs.cancelled.connect(
+            lambda kind: kind != "media" and self._job_done(f"{kind} cancelled")
+        )
         QApplication.instance().installEventFilter(self)
         self._restore_layout()
 
@@ -422,6 +426,8 @@ class MainWindow(QMainWindow):
         self.jobs.start("predict", job)
 
     def _on_job_progress(self, kind: str, done: int, total: int, message: str) -> None:
+        if kind == "media":  # a recording loads in well under a second: no progress bar
+            return
         self.job_label.setText(f"{kind}: {message}")
         self.job_bar.setVisible(True)
         self.job_bar.setRange(0, max(total, 1))
@@ -433,7 +439,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _on_job_finished(self, kind: str, result: object) -> None:
-        if kind == "predict":
+        if kind == "media":
+            self._show_media(result)
+        elif kind == "predict":
             self.predictions_ready = True
             self._job_done(f"Suggestions added: {result.added}")
             for notice in result.notices:  # e.g. the active model was refused
@@ -446,6 +454,11 @@ class MainWindow(QMainWindow):
             self.open_project(Path(result))
 
     def _on_job_failed(self, kind: str, message: str) -> None:
+        if kind == "media":
+            from emolab.features.display import RecordingMedia
+
+            self._show_media(RecordingMedia(self.recording_id, problems=[message]))
+            return
         self.predictions_ready = self.predictions_ready or kind == "predict"
         self._job_done(f"{kind} failed: {message}")
         if kind != "predict":
@@ -453,11 +466,16 @@ class MainWindow(QMainWindow):
 
     # ---- one recording ----------------------------------------------------------------------
     def _default_clock(self, audio_path: Path | None) -> PlaybackClock:
+        """The window's one audio player for a recording with audio, else a silent clock."""
         if audio_path is not None and self.multimedia is not None:
-            clock = MediaPlayerClock(self.multimedia, audio_path,
-                                     float(gui_settings.value("volume")))  # fmt: skip
-            clock.set_muted(self.transport.mute.isChecked())
-            return clock
+            if self.media_clock is None:
+                volume = float(gui_settings.value("volume"))
+                self.media_clock = MediaPlayerClock(self.multimedia, volume)
+                self.media_clock.set_muted(self.transport.mute.isChecked())
+            self.media_clock.load(audio_path)
+            return self.media_clock
+        if self.media_clock is not None and self.media_clock.source is not None:
+            self.media_clock.load(None)
         return ElapsedClock()
 
     def set_muted(self, muted: bool) -> None:
@@ -466,54 +484,63 @@ class MainWindow(QMainWindow):
             self.playback.clock.set_muted(muted)
 
     def open_recording(self, recording_id: int) -> None:
+        """Show a recording: its rating at once, its media once a worker has decoded them
+        (the previous recording stays on screen meanwhile, and playback waits)."""
         if self.project is None or recording_id == self.recording_id:
             return
-        from emolab.io.audio import read_audio
-        from emolab.io.motion import read_motion
+        from emolab.features.display import load_recording_media
 
         self.rating_form.flush_notes()
         self.playback.pause()
+        self.playback.ready = False
+        self.media_ready = False
         self.recording_id = recording_id
         self.recording = self.project.recording(recording_id)
-        problems = []
         audio_media = self.project.media_of(recording_id, "audio")
         body_media = self.project.media_of(recording_id, "body")
         notices = [n for m in (audio_media, body_media) if m and (n := self._check_media(m))]
         self.rating_form.show_notice(" ".join(notices))
-        samples, rate, audio_path, duration = None, 0, None, 0.0
-        if audio_media is not None:
-            audio_path = self.project.media_path(audio_media)
-            try:
-                clip = read_audio(audio_path)
-                samples, rate, duration = clip.mono(), clip.samplerate, clip.duration
-            except (EmolabError, OSError) as exc:
-                problems.append(str(exc))
-                audio_path = None
-        self.motion = None
-        if body_media is not None:
-            try:
-                self.motion = read_motion(self.project.media_path(body_media))
-            except (EmolabError, OSError) as exc:
-                problems.append(str(exc))
-        if samples is None and self.motion is not None:
-            duration = self.motion.duration
-        queued, offset = self.writes.pending_value(("sync_offset", recording_id))
-        self.sync_offset = offset if queued else self.recording.sync_offset
-        self.transport.show_offset(self.sync_offset)
-        self.waveform.set_audio(samples, rate, duration)
-        self.skeleton.set_clip(self.motion)
-        if self.motion is not None and self.motion.fps:
-            self.playback.frame_step = 1.0 / self.motion.fps
-        self.playback.set_clock(self.clock_factory(audio_path))
-        self.timeline.set_duration(duration)
-        self.playback.seek(0.0)
-        self._on_timeline(self.timeline)
+        audio_path = self.project.media_path(audio_media) if audio_media else None
+        body_path = self.project.media_path(body_media) if body_media else None
         if self.session is not None:
             self.session.open_recording(recording_id)
         self._show_rating()
         self._show_suggestion()
-        if problems:
-            self.statusBar().showMessage("; ".join(problems), 15000)
+        self.jobs.start("media", lambda token: load_recording_media(
+            recording_id, audio_path, body_path, token))  # fmt: skip
+
+    def _show_media(self, media) -> None:
+        """Put a decoded recording on screen (results of a stale load never arrive here)."""
+        if media.recording_id != self.recording_id:
+            return
+        self.motion = media.motion
+        queued, offset = self.writes.pending_value(("sync_offset", media.recording_id))
+        self.sync_offset = offset if queued else self.recording.sync_offset
+        self.transport.show_offset(self.sync_offset)
+        duration = media.duration
+        self.waveform.set_audio(media.samples, media.samplerate, duration, media.spectrogram)
+        self._show_suggestion()  # the emotion strip belongs to the new time axis
+        self.skeleton.set_clip(self.motion)
+        if self.motion is not None and self.motion.fps:
+            self.playback.frame_step = 1.0 / self.motion.fps
+        self.playback.set_clock(self.clock_factory(media.audio_path))
+        self.timeline.set_duration(duration)
+        self.playback.ready = True
+        self.playback.seek(0.0)
+        self._on_timeline(self.timeline)
+        self.media_ready = True
+        if media.problems:
+            self.statusBar().showMessage("; ".join(media.problems), 15000)
+
+    def wait_for_media(self, timeout_s: float = 30.0) -> bool:
+        """Process events until the open recording's media are on screen (scripts, bench)."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while not self.media_ready and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.002)
+        return self.media_ready
 
     def _check_media(self, media) -> str:
         """A notice when a media file is missing or changed on disk since import (a change
@@ -742,8 +769,11 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self)
         self._save_layout()
         self.jobs.shutdown()
-        if hasattr(self.playback.clock, "close"):
-            self.playback.clock.close()
+        if self.media_clock is not None:
+            self.media_clock.close()
+            # run the queued stop now, from the event loop (GIL released), so the player is
+            # idle, with no source, before it is destroyed
+            QApplication.processEvents()
         super().closeEvent(event)
 
 

@@ -44,6 +44,13 @@ def window(qtbot, gui_copy, clock):
     w.resize(1400, 860)
     w.show()
     assert w.open_project(gui_copy, rater="tester")
-    qtbot.waitUntil(lambda: w.predictions_ready, timeout=60_000)
+    qtbot.waitUntil(lambda: w.predictions_ready and w.media_ready, timeout=60_000)
     yield w
     w.close()
+
+
+def show_recording(qtbot, window, recording_id: int) -> None:
+    """Select a recording and wait until the worker has put its media on screen."""
+    window.browser.select(recording_id)
+    qtbot.waitUntil(lambda: window.media_ready and window.recording_id == recording_id,
+                    timeout=30_000)  # fmt: skip

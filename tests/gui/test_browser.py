@@ -6,6 +6,7 @@ from emolab.core.progress import run_to_end
 from emolab.gui.widgets.browser import COLUMNS
 from emolab.project.importer import import_folder
 from emolab.project.store import Project
+from tests.gui.conftest import show_recording
 
 
 def visible_rows(window):
@@ -24,9 +25,9 @@ def test_text_and_facet_filters(window):
     assert status.findData("unrated") >= 0
 
 
-def test_selecting_a_row_opens_the_recording(window):
+def test_selecting_a_row_opens_the_recording(qtbot, window):
     target = window.browser.model.rows[10].recording_id
-    window.browser.select(target)
+    show_recording(qtbot, window, target)
     assert window.recording_id == target
     assert window.recording.key in window.rating_form.title.text()
 
@@ -46,10 +47,10 @@ def test_audio_only_and_body_only_recordings_show_placeholders(qtbot, tmp_path, 
     qtbot.addWidget(window)
     window.open_project(tmp_path / "p.emolab", rater="tester")
     rows = {r.emotion: r for r in window.browser.model.rows}
-    window.browser.select(rows["happy"].recording_id)
+    show_recording(qtbot, window, rows["happy"].recording_id)
     assert window.motion is None
     assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
-    window.browser.select(rows["sad"].recording_id)
+    show_recording(qtbot, window, rows["sad"].recording_id)
     assert window.waveform._stack.currentWidget() is window.waveform.placeholder
     assert window.timeline.duration > 1  # motion-only recordings still play
     window.jobs.shutdown()

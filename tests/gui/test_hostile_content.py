@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from emolab.project.ratings import MAX_NOTE_CHARS
+from tests.gui.conftest import show_recording
 
 
 @contextmanager
@@ -29,17 +30,17 @@ def _other_recording(window):
     )
 
 
-def test_a_media_file_changed_since_import_is_detected_marked_and_the_rating_kept(window):
+def test_a_media_file_changed_since_import_is_detected_marked_and_the_rating_kept(qtbot, window):
     project = window.project
     target = _other_recording(window)
-    window.browser.select(target)
+    show_recording(qtbot, window, target)
     window.rate("emotion", "sad")
     path = project.media_path(project.media_of(target, "audio"))
     with restored_afterwards(path):  # the corpus is shared by the session's tests
         samples, rate = sf.read(path, dtype="float32")
         sf.write(path, samples[::-1].copy(), rate)  # same size, other content
-        window.browser.select(_other_recording(window))
-        window.browser.select(target)
+        show_recording(qtbot, window, _other_recording(window))
+        show_recording(qtbot, window, target)
     assert "changed on disk" in window.rating_form.notice.text()
     assert window.rating_form.notice.isVisible()
     assert window.writes.state.value == "saved"
@@ -55,28 +56,28 @@ def test_a_media_file_changed_since_import_is_detected_marked_and_the_rating_kep
     assert window.session.rating().emotion == "sad"
 
 
-def test_a_touched_but_identical_file_is_not_marked_changed(window):
+def test_a_touched_but_identical_file_is_not_marked_changed(qtbot, window):
     project = window.project
     target = _other_recording(window)
     path = project.media_path(project.media_of(target, "audio"))
     with restored_afterwards(path):
         os.utime(path, (1e9, 1e9))
-        window.browser.select(target)
+        show_recording(qtbot, window, target)
     assert window.rating_form.notice.text() == ""
     media = project.media_of(target, "audio")
     assert media.changed_at is None
     assert media.mtime == 1e9  # checked once by hash, then remembered
 
 
-def test_an_overlong_stored_note_is_shown_cut_and_read_only(window):
+def test_an_overlong_stored_note_is_shown_cut_and_read_only(qtbot, window):
     project = window.project
     rid = window.recording_id
     project.execute(
         "INSERT INTO ratings(recording_id, rater_id, notes, updated_at) VALUES (?, ?, ?, ?)",
         (rid, window.session.rater_id, "z" * 200_000, "2026-01-01T00:00:00"),
     )
-    window.browser.select(_other_recording(window))
-    window.browser.select(rid)
+    show_recording(qtbot, window, _other_recording(window))
+    show_recording(qtbot, window, rid)
     assert len(window.rating_form.notes.toPlainText()) == MAX_NOTE_CHARS
     assert window.rating_form.notes.isReadOnly()
     assert "200,000" in window.rating_form.notes.toolTip()

@@ -9,23 +9,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from emolab.features.display import spectrogram_db
+
 #: One colour per emotion (colour-blind-friendly Okabe–Ito plus two greys).
 EMOTION_COLOURS = {
     "neutral": (150, 150, 150), "calm": (86, 180, 233), "happy": (240, 228, 66),
     "sad": (0, 114, 178), "angry": (213, 94, 0), "fearful": (204, 121, 167),
     "disgust": (0, 158, 115), "surprised": (230, 159, 0),
 }  # fmt: skip
-
-
-def spectrogram_db(samples: np.ndarray, sr: int, window_s: float = 0.025, hop_s: float = 0.01):
-    """(power dB: frames × bins, frame hop s, top frequency Hz) of a Hann STFT."""
-    n = int(window_s * sr)
-    hop = int(hop_s * sr)
-    if len(samples) < n:
-        samples = np.pad(samples, (0, n - len(samples)))
-    frames = np.lib.stride_tricks.sliding_window_view(samples, n)[::hop]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
-    return 10 * np.log10(power + 1e-10), hop / sr, sr / 2
 
 
 class WaveformView(QWidget):
@@ -98,8 +89,10 @@ class WaveformView(QWidget):
                 self.seek_requested.emit(float(min(max(t, 0.0), self.duration)))
                 return
 
-    def set_audio(self, samples: np.ndarray | None, samplerate: int, duration: float) -> None:
-        """Show a recording's audio (mono samples at their own rate), or the placeholder."""
+    def set_audio(self, samples: np.ndarray | None, samplerate: int, duration: float,
+                  spectrogram: tuple | None = None) -> None:  # fmt: skip
+        """Show a recording's audio (mono samples at their own rate), or the placeholder;
+        ``spectrogram`` is :func:`spectrogram_db` of the samples when already computed."""
         self.duration = duration
         if samples is None or len(samples) == 0:
             self.curve.setData([], [])
@@ -111,7 +104,9 @@ class WaveformView(QWidget):
         self.curve.setData(t, samples, skipFiniteCheck=True)
         peak = float(np.abs(samples).max()) or 1.0
         self.wave.setYRange(-peak, peak, padding=0.05)
-        power, hop_s, top = spectrogram_db(samples.astype(np.float64), samplerate)
+        if spectrogram is None:
+            spectrogram = spectrogram_db(samples.astype(np.float64), samplerate)
+        power, hop_s, top = spectrogram
         self.image.setImage(power, autoLevels=False, levels=(power.max() - 75, power.max()))
         self.image.setRect(0, 0, len(power) * hop_s, top / 1000)
         self.spec.setYRange(0, min(top / 1000, 8), padding=0)
