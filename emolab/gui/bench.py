@@ -4,7 +4,10 @@
 - main window shown after process start (a child process, interpreter start included);
 - a 10,000-recording project opened and listed (table painted);
 - seek to a displayed frame (timeline → skeleton + playhead, painted);
-- resident memory with the demo project open and a recording playing.
+- resident memory with the demo project open and a recording playing;
+- switching recordings while the audio plays (the real QMediaPlayer), 2,000 times in a
+  child process under a watchdog: hangs, worst switch latency (selection → media on
+  screen) and the longest GUI-thread stall per switch.
 """
 
 from __future__ import annotations
@@ -34,6 +37,76 @@ app.processEvents()
 print("SHOWN", flush=True)
 window.close()
 """
+
+
+SWITCH_SCRIPT = """
+import faulthandler, json, os, statistics, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from emolab.gui.main_window import MainWindow
+app = QApplication([])
+window = MainWindow()
+window.show()
+window.open_project(Path(sys.argv[1]), rater="bench")
+window.jobs.cancel("predict")
+window.wait_for_media()
+if window.multimedia is None:
+    print(json.dumps({"skipped": window.audio_problem}), flush=True)
+    sys.exit(0)
+stalls = []
+def timed(method):
+    def run(*args):
+        start = time.perf_counter()
+        try:
+            return method(*args)
+        finally:
+            stalls.append(time.perf_counter() - start)
+    return run
+window.open_recording = timed(window.open_recording)
+window._show_media = timed(window._show_media)
+window.browser.recording_selected.disconnect()
+window.browser.recording_selected.connect(window.open_recording)
+rows = [r.recording_id for r in window.browser.model.rows]
+delays = (0, 0.001, 0.005, 0.02, 0.06, 0.15)
+n = int(sys.argv[2])
+latencies = []
+for i in range(n):
+    faulthandler.dump_traceback_later(float(sys.argv[3]), exit=True)  # per switch
+    start = time.perf_counter()
+    window.browser.select(rows[(i + 1) % len(rows)])
+    window.wait_for_media()
+    latencies.append(time.perf_counter() - start)
+    window.playback.play()
+    end = time.monotonic() + delays[i % len(delays)]
+    while True:
+        app.processEvents()
+        if time.monotonic() >= end:
+            break
+        time.sleep(0.001)
+faulthandler.cancel_dump_traceback_later()
+print(json.dumps({
+    "switches": n, "hangs": 0,
+    "worst_switch_latency_ms": round(max(latencies) * 1000, 1),
+    "median_switch_latency_ms": round(statistics.median(latencies) * 1000, 1),
+    "worst_gui_stall_per_switch_ms": round(max(stalls) * 1000, 1),
+    "median_gui_stall_per_switch_ms": round(statistics.median(stalls) * 1000, 1),
+}), flush=True)
+window.close()
+"""
+
+
+def _switch_stress(demo: Path, switches: int = 2000, hang_after_s: float = 60.0) -> dict:
+    """2,000 recording switches while playing, in a child so a hang is counted."""
+    child = subprocess.run(
+        [sys.executable, "-c", SWITCH_SCRIPT, str(demo), str(switches), str(hang_after_s)],
+        capture_output=True, text=True, timeout=switches * 2 + 120,
+    )  # fmt: skip
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if child.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"switches": switches, "hangs": 1, "exit": child.returncode,
+            "where": child.stderr.strip().splitlines()[-6:]}  # fmt: skip
 
 
 def _rss_mb() -> float:
@@ -124,6 +197,8 @@ def run() -> dict:
             time.sleep(0.005)
         results["rss_mb_demo_open_playing"] = _rss_mb()
         window.close()
+
+        results["switching_while_playing"] = _switch_stress(demo)
 
         big = Path(tmp) / "big.emolab"
         _ten_thousand(big)

@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.open_recording(recording_id)
         self._show_rating()
-        self._show_suggestion()
+        self._show_suggestion(track=False)  # the strip follows once the media are shown
         self.jobs.start("media", lambda token: load_recording_media(
             recording_id, audio_path, body_path, token))  # fmt: skip
 
@@ -705,30 +705,36 @@ class MainWindow(QMainWindow):
             self._show_save_state()
         self._show_suggestion()
 
-    def _show_suggestion(self) -> None:
+    def _show_suggestion(self, track: bool = True) -> None:
+        """The suggestion panel and (with ``track``) the emotion strip, as this rater may
+        see them now."""
         from emolab.project.models import models, suggestions
 
         panel = self.suggestion_panel
+        waiting = not self.predictions_ready
         if self.project is None or self.recording_id is None:
             panel.show_message("No recording selected")
             return
         if self.model_id is None:
             panel.show_message("Suggestions are being computed …")
+            if track:
+                self.waveform.set_track(None, waiting=waiting)
             return
         info = next((m for m in models(self.project) if m.id == self.model_id), None)
         if info is not None:
             panel.set_model(info.name, info.card)
         found = suggestions(self.project, self.recording_id, self.model_id)
-        hidden = self.hide_action.isChecked()
         mine = self.session.rating() if self.session else None
-        track = found[0].track if found else None
-        self.waveform.set_track(track)
-        if hidden and (mine is None or mine.emotion is None):
+        hidden = self.hide_action.isChecked() and (mine is None or mine.emotion is None)
+        if track:
+            shown = found[0].track if found and not hidden else None
+            self.waveform.set_track(shown, waiting=waiting and not found)
+        if hidden:
             panel.show_message("Hidden until you choose an emotion (project setting), so the "
                                "model cannot anchor your judgement.")  # fmt: skip
-            self.waveform.set_track(None)
         elif not found:
-            panel.show_message("No suggestion yet for this recording.")
+            panel.show_message("Suggestions are being computed …" if waiting
+                               else "No suggestion yet for this recording.")  # fmt: skip
         else:
             panel.show_suggestion(found[0])
 

@@ -104,3 +104,45 @@ def test_mute_is_remembered(window):
     window.handle_key(Qt.Key.Key_M, Qt.KeyboardModifier.NoModifier)
     assert window.transport.mute.isChecked()
     assert settings.value("muted") is True
+
+
+def test_the_emotion_strip_says_when_suggestions_are_still_being_computed(
+    qtbot, gui_copy, clock, monkeypatch
+):
+    from emolab.gui.main_window import MainWindow
+
+    import sqlite3
+
+    con = sqlite3.connect(gui_copy)
+    con.execute("DELETE FROM suggestions")
+    con.commit()
+    con.close()
+    monkeypatch.setattr(MainWindow, "PREDICT_DELAY_MS", 600_000)  # started by hand below
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    qtbot.addWidget(w)
+    assert w.open_project(gui_copy, rater="tester")
+    assert w.wait_for_media()
+    assert "being computed" in w.waveform.strip_text.toPlainText()
+    assert "being computed" in w.suggestion_panel.message.text()
+    w.start_prediction()
+    qtbot.waitUntil(lambda: w.predictions_ready, timeout=60_000)
+    assert w.waveform.strip_text.toPlainText() == ""  # the bundled model is temporal
+    assert any(label.isVisible() for label in w.waveform._strip_labels)
+    w.close()
+
+
+def test_the_previous_recording_stays_on_screen_until_the_next_has_loaded(qtbot, window):
+    from emolab.gui.main_window import MainWindow
+
+    shown_clip = window.skeleton.clip
+    target = next(r.recording_id for r in window.browser.model.rows
+                  if r.recording_id != window.recording_id)  # fmt: skip
+    window.browser.select(target)
+    assert window.recording_id == target  # rating and title follow at once
+    assert not window.media_ready
+    assert window.skeleton.clip is shown_clip  # the last frame stays meanwhile
+    window.playback.play()
+    assert not window.timeline.playing  # nothing plays until the media are there
+    qtbot.waitUntil(lambda: window.media_ready, timeout=30_000)
+    assert window.skeleton.clip is not shown_clip
+    assert isinstance(window, MainWindow)

@@ -115,14 +115,17 @@ class WaveformView(QWidget):
         self.wave.setXRange(0, duration, padding=0)
         self.set_track(None)
 
-    def set_track(self, track: dict | None) -> None:
-        """The emotion-over-time strip: each window coloured by its top label."""
-        for item in self._strip_labels:
-            self.strip.removeItem(item)
-        self._strip_labels = []
+    def set_track(self, track: dict | None, waiting: bool = False) -> None:
+        """The emotion-over-time strip: each window coloured by its top label, one label
+        per run of windows with the same top label. ``waiting``: suggestions are still
+        being computed."""
         if not track or not track.get("proba"):
             self.strip_image.clear()
-            self.strip_text.setText("emotion over time: needs a temporal model")
+            self._show_strip_labels([])
+            self.strip_text.setText(
+                "emotion over time: being computed …" if waiting
+                else "emotion over time: needs a temporal model"
+            )  # fmt: skip
             self.strip_text.setPos(0.02, 0.5)
             self.strip.setYRange(0, 1, padding=0)
             return
@@ -132,21 +135,31 @@ class WaveformView(QWidget):
         hop, window = track["hop_s"], track["window_s"]
         top = proba.argmax(axis=1)
         rgba = np.zeros((len(proba), 1, 4), dtype=np.uint8)
-        for i, (k, p) in enumerate(zip(top, proba.max(axis=1), strict=True)):
-            rgba[i, 0, :3] = EMOTION_COLOURS.get(labels[k], (128, 128, 128))
-            rgba[i, 0, 3] = int(80 + 175 * p)
+        colours = np.array([EMOTION_COLOURS.get(label, (128, 128, 128)) for label in labels])
+        rgba[:, 0, :3] = colours[top]
+        rgba[:, 0, 3] = (80 + 175 * proba.max(axis=1)).astype(np.uint8)
         self.strip_image.setImage(rgba, levels=(0, 255))
         # window k covers [k·hop, k·hop + window]; draw each at its centre ± hop/2
         self.strip_image.setRect(window / 2 - hop / 2, 0, len(proba) * hop, 1)
         self.strip.setYRange(0, 1, padding=0)
-        for item in self._strip_labels:
-            self.strip.removeItem(item)
-        self._strip_labels = []
-        for k, label_index in enumerate(top):
-            text = pg.TextItem(labels[label_index][:4], color=(30, 30, 30), anchor=(0.5, 0.5))
-            text.setPos(window / 2 + k * hop, 0.5)
-            self.strip.addItem(text)
-            self._strip_labels.append(text)
+        starts = np.flatnonzero(np.r_[True, top[1:] != top[:-1]])
+        ends = np.r_[starts[1:], len(top)]
+        runs = [(labels[top[s]][:4], window / 2 + (s + e - 1) / 2 * hop)
+                for s, e in zip(starts, ends, strict=True)]  # fmt: skip
+        self._show_strip_labels(runs)
+
+    def _show_strip_labels(self, runs: list[tuple[str, float]]) -> None:
+        """Place (text, seconds) labels, reusing the strip's text items."""
+        while len(self._strip_labels) < len(runs):
+            item = pg.TextItem("", color=(30, 30, 30), anchor=(0.5, 0.5))
+            self.strip.addItem(item)
+            self._strip_labels.append(item)
+        for item, (text, x) in zip(self._strip_labels, runs, strict=False):
+            item.setText(text)
+            item.setPos(x, 0.5)
+            item.setVisible(True)
+        for item in self._strip_labels[len(runs) :]:
+            item.setVisible(False)
 
     def set_position(self, seconds: float) -> None:
         for line in self.playheads:
