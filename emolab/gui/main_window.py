@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.model_id: int | None = None
         self.predictions_ready = False  # set when the suggestion job of this project ends
         self.media_ready = False  # set when the open recording's media are on screen
+        self.rows_ready = False  # set when the browser's rows of this project are listed
         self.sync_offset = 0.0
         labels = json.loads(resource_path("labels", "default.json").read_text())
         self.emotions: list[str] = labels["emotions"]
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.jobs.cancelled.connect(
-            lambda kind: kind != "media" and self._job_done(f"{kind} cancelled")
+            lambda kind: kind not in ("media", "rows") and self._job_done(f"{kind} cancelled")
         )
         QApplication.instance().installEventFilter(self)
         self._restore_layout()
@@ -264,9 +265,8 @@ class MainWindow(QMainWindow):
         name = rater or gui_settings.value("rater") or self._ask_rater()
         self.set_rater(name)
         self._show_save_state()
-        self.refresh_rows()
-        if self.browser.model.rows:
-            self.browser.select(self.browser.model.rows[0].recording_id)
+        self.browser.set_rows([])
+        self.refresh_rows()  # the first recording opens once the list is there
         # suggestions are computed once the window has painted (the model's imports are heavy)
         QTimer.singleShot(self.PREDICT_DELAY_MS, self.start_prediction)
         return True
@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
             if self.writes.state is not SaveState.SAVED and not self._close_with_unsaved():
                 self._show_save_state()
                 return False
-        self.jobs.cancel("predict")
+        for kind in ("predict", "rows", "media"):
+            self.jobs.cancel(kind)
         self.playback.pause()
         self._retry_timer.stop()
         if self.project is not None:
@@ -350,12 +351,24 @@ class MainWindow(QMainWindow):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
+        """Re-read the browser's rows in a worker (0.6 s at 100,000 recordings); the list
+        on screen stays usable meanwhile."""
         if self.project is None:
             return
+        from emolab.project.browse import load_browser_rows
+
         row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
         self.model_id = row[0] if row else None
         rater = self.session.rater_id if self.session else None
-        self.browser.set_rows(browser_rows(self.project, rater, self.model_id))
+        path, model_id = self.project.path, self.model_id
+        self.rows_ready = False
+        self.jobs.start("rows", lambda token: load_browser_rows(path, rater, model_id, token))
+
+    def _show_rows(self, rows) -> None:
+        self.browser.set_rows(rows)
+        self.rows_ready = True
+        if self.recording_id is None and rows:
+            self.browser.select(self.browser.model.recording_at(0))
 
     def _refresh_row(self, recording_id: int) -> None:
         rater = self.session.rater_id if self.session else None
@@ -426,7 +439,7 @@ class MainWindow(QMainWindow):
         self.jobs.start("predict", job)
 
     def _on_job_progress(self, kind: str, done: int, total: int, message: str) -> None:
-        if kind == "media":  # a recording loads in well under a second: no progress bar
+        if kind in ("media", "rows"):  # quick: no progress bar
             return
         self.job_label.setText(f"{kind}: {message}")
         self.job_bar.setVisible(True)
@@ -441,6 +454,8 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, kind: str, result: object) -> None:
         if kind == "media":
             self._show_media(result)
+        elif kind == "rows":
+            self._show_rows(result)
         elif kind == "predict":
             self.predictions_ready = True
             self._job_done(f"Suggestions added: {result.added}")

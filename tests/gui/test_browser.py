@@ -10,7 +10,7 @@ from tests.gui.conftest import show_recording
 
 
 def visible_rows(window):
-    return window.browser.proxy.rowCount()
+    return window.browser.model.rowCount()
 
 
 def test_text_and_facet_filters(window):
@@ -46,6 +46,7 @@ def test_audio_only_and_body_only_recordings_show_placeholders(qtbot, tmp_path, 
     window = MainWindow(use_audio=False)
     qtbot.addWidget(window)
     window.open_project(tmp_path / "p.emolab", rater="tester")
+    assert window.wait_for_media()
     rows = {r.emotion: r for r in window.browser.model.rows}
     show_recording(qtbot, window, rows["happy"].recording_id)
     assert window.motion is None

@@ -26,7 +26,7 @@ APP = textwrap.dedent(
     window.open_project(Path(sys.argv[1]), rater="tester")
     window.start_prediction()  # the suggestion job opens the project in its own thread
     deadline = time.monotonic() + 120
-    while not window.predictions_ready and time.monotonic() < deadline:
+    while not (window.predictions_ready and window.rows_ready) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
     print("READY", flush=True)

@@ -107,6 +107,7 @@ def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
     qtbot.addWidget(w)
     assert w.open_project(gui_copy, rater="tester")
     w.jobs.cancel("predict")
+    assert w.wait_for_media()
     assert "[read-only]" in w.windowTitle()
     w.confirm_discard = lambda text: True
     w.handle_key(Qt.Key.Key_4, NONE)
@@ -126,6 +127,7 @@ def test_a_new_rater_on_a_read_only_project_can_look_but_not_rate(qtbot, gui_cop
     qtbot.addWidget(w)
     assert w.open_project(gui_copy, rater="newcomer")
     w.jobs.cancel("predict")
+    assert w.wait_for_media()
     assert w.session is None
     assert "cannot rate" in w.rater_label.text()
     assert not w.rating_form.isEnabled()

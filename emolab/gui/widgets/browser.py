@@ -1,13 +1,13 @@
 """The recording browser: a model/view table with sort, text filter, facet filters
-(emotion, participant, my status) and "next unrated". Rows come from one query; the
-view only asks for what it draws, so 10,000 recordings open and scroll at once."""
+(emotion, participant, my status) and "next unrated". Rows come from one query run in a
+worker; sorting and filtering happen in a Qt-free :class:`RecordingTable`, and the view
+formats only the rows it draws, so 100,000 recordings open and scroll at once."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from emolab.core.text import for_display
-from emolab.project.browse import BrowserRow
+from emolab.project.browse import BrowserRow, RecordingTable
 
 COLUMNS = (
     ("key", "Key"), ("participant", "Participant"), ("emotion", "Intended"),
@@ -36,29 +36,43 @@ STATUS_COLOURS = {"rated": QColor(210, 240, 210), "partial": QColor(250, 240, 20
 
 
 class RecordingTableModel(QAbstractTableModel):
+    """The Qt face of a :class:`RecordingTable`: formats only the rows the view draws;
+    sorting and filtering happen in the table, not in a proxy."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[BrowserRow] = []
-        self._row_of: dict[int, int] = {}
+        self.table = RecordingTable()
+
+    @property
+    def rows(self) -> list[BrowserRow]:
+        """Every row, in key order (filtered or not)."""
+        return self.table.rows
 
     def set_rows(self, rows: list[BrowserRow]) -> None:
         self.beginResetModel()
-        self.rows = rows
-        self._row_of = {r.recording_id: i for i, r in enumerate(rows)}
+        self.table.set_rows(rows)
         self.endResetModel()
 
+    def reshape(self, change) -> None:
+        """Apply a sort or filter change to the table (``change(table)``)."""
+        self.layoutAboutToBeChanged.emit()
+        change(self.table)
+        self.layoutChanged.emit()
+
     def update_row(self, row: BrowserRow) -> None:
-        i = self._row_of.get(row.recording_id)
-        if i is None:
-            return
-        self.rows[i] = row
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+        position = self.table.update_row(row)
+        if position is not None:
+            self.dataChanged.emit(self.index(position, 0), self.index(position, len(COLUMNS) - 1))
 
     def row_of(self, recording_id: int) -> int | None:
-        return self._row_of.get(recording_id)
+        """The view row showing a recording (None when filtered out)."""
+        return self.table.position_of(recording_id)
+
+    def recording_at(self, view_row: int) -> int:
+        return self.table.row_at(view_row).recording_id
 
     def rowCount(self, parent=None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self.rows)
+        return 0 if parent is not None and parent.isValid() else len(self.table.order)
 
     def columnCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(COLUMNS)
@@ -69,7 +83,7 @@ class RecordingTableModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        row = self.rows[index.row()]
+        row = self.table.row_at(index.row())
         field = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             value = getattr(row, field)
@@ -78,43 +92,13 @@ class RecordingTableModel(QAbstractTableModel):
             if field == "validity":
                 return "" if value is None else f"{value:.0%} of {row.raters}"
             return for_display(value, 80) if isinstance(value, str) else value
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            value = getattr(row, field)
-            return -1.0 if value is None else value
         if role == Qt.ItemDataRole.BackgroundRole and field == "status":
             return STATUS_COLOURS.get(row.status)
         return None
 
-
-class RecordingFilter(QSortFilterProxyModel):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.text = ""
-        self.facets: dict[str, str] = {}
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-
-    def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self.text = text.strip().lower()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_facet(self, field: str, value: str) -> None:
-        self.beginFilterChange()
-        if value:
-            self.facets[field] = value
-        else:
-            self.facets.pop(field, None)
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
-        row = self.sourceModel().rows[source_row]
-        for field, value in self.facets.items():
-            if getattr(row, field) != value:
-                return False
-        if not self.text:
-            return True
-        haystack = " ".join(str(getattr(row, f) or "") for f, _ in COLUMNS).lower()
-        return all(word in haystack for word in self.text.split())
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.reshape(lambda table: table.sort(COLUMNS[column][0], descending))
 
 
 class RecordingBrowser(QWidget):
@@ -123,14 +107,14 @@ class RecordingBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = RecordingTableModel(self)
-        self.proxy = RecordingFilter(self)
-        self.proxy.setSourceModel(self.model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter (key, emotion, participant, …)")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.set_text)
+        self.search.textChanged.connect(
+            lambda text: self._reshape(lambda table: table.set_text(text))
+        )
         layout.addWidget(self.search)
         facets = QHBoxLayout()
         self.facet_boxes: dict[str, QComboBox] = {}
@@ -139,13 +123,15 @@ class RecordingBrowser(QWidget):
             box = QComboBox()
             box.addItem(title, "")
             box.currentIndexChanged.connect(
-                lambda _i, f=field, b=box: self.proxy.set_facet(f, b.currentData())
+                lambda _i, f=field, b=box: self._reshape(
+                    lambda table: table.set_facet(f, b.currentData())
+                )
             )
             self.facet_boxes[field] = box
             facets.addWidget(box)
         layout.addLayout(facets)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -166,7 +152,7 @@ class RecordingBrowser(QWidget):
             box.blockSignals(True)
             while box.count() > 1:
                 box.removeItem(1)
-            for value in sorted({getattr(r, field) for r in rows if getattr(r, field)}):
+            for value in self.model.table.facet_values(field):
                 box.addItem(value, value)
             index = box.findData(chosen)
             box.setCurrentIndex(max(index, 0))
@@ -177,27 +163,38 @@ class RecordingBrowser(QWidget):
         if current is not None:
             self.select(current, emit=False)
 
+    def _reshape(self, change) -> None:
+        """Sort or filter, keeping the current recording selected when it stays in view."""
+        current = self.current_recording()
+        self.model.reshape(change)
+        if current is not None and self.model.row_of(current) is not None:
+            self.select(current, emit=False)
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            row = self.model.rows[self.proxy.mapToSource(current).row()]
-            self.recording_selected.emit(row.recording_id)
+            self.recording_selected.emit(self.model.recording_at(current.row()))
 
     def current_recording(self) -> int | None:
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or index.row() >= self.model.rowCount():
             return None
-        return self.model.rows[self.proxy.mapToSource(index).row()].recording_id
+        return self.model.recording_at(index.row())
 
     def select(self, recording_id: int, emit: bool = True) -> bool:
-        row = self.model.row_of(recording_id)
-        if row is None:
+        if recording_id not in self.model.table._index_of:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():  # filtered out: clear filters so it can be shown
+        row = self.model.row_of(recording_id)
+        if row is None:  # filtered out: clear filters so it can be shown
+            self.search.blockSignals(True)
             self.search.clear()
+            self.search.blockSignals(False)
             for box in self.facet_boxes.values():
+                box.blockSignals(True)
                 box.setCurrentIndex(0)
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
+                box.blockSignals(False)
+            self.model.reshape(lambda table: table.clear_filters())
+            row = self.model.row_of(recording_id)
+        index = self.model.index(row, 0)
         if not emit:
             self.table.selectionModel().blockSignals(True)
         self.table.setCurrentIndex(index)
@@ -208,15 +205,11 @@ class RecordingBrowser(QWidget):
 
     def next_unrated(self) -> int | None:
         """Select the next row (in view order, wrapping) whose rating is not complete."""
-        count = self.proxy.rowCount()
-        if count == 0:
+        current = self.table.currentIndex()
+        position = self.model.table.next_unrated(current.row() if current.isValid() else None)
+        if position is None:
             return None
-        start = self.table.currentIndex().row()
-        for step in range(1, count + 1):
-            index = self.proxy.index((start + step) % count, 0)
-            row = self.model.rows[self.proxy.mapToSource(index).row()]
-            if row.status != "rated":
-                self.table.setCurrentIndex(index)
-                self.table.scrollTo(index)
-                return row.recording_id
-        return None
+        index = self.model.index(position, 0)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return self.model.recording_at(position)
