@@ -109,9 +109,9 @@ def test_mute_is_remembered(window):
 def test_the_emotion_strip_says_when_suggestions_are_still_being_computed(
     qtbot, gui_copy, clock, monkeypatch
 ):
-    from emolab.gui.main_window import MainWindow
-
     import sqlite3
+
+    from emolab.gui.main_window import MainWindow
 
     con = sqlite3.connect(gui_copy)
     con.execute("DELETE FROM suggestions")
