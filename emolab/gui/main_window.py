@@ -265,8 +265,7 @@ class MainWindow(QMainWindow):
         name = rater or gui_settings.value("rater") or self._ask_rater()
         self.set_rater(name)
         self._show_save_state()
-        self.browser.set_rows([])
-        self.refresh_rows()  # the first recording opens once the list is there
+        self.refresh_rows(first_page=True)
         # suggestions are computed once the window has painted (the model's imports are heavy)
         QTimer.singleShot(self.PREDICT_DELAY_MS, self.start_prediction)
         return True
@@ -350,24 +349,27 @@ class MainWindow(QMainWindow):
         self.set_rater(name)
         self.refresh_rows()
 
-    def refresh_rows(self) -> None:
-        """Re-read the browser's rows in a worker (0.6 s at 100,000 recordings); the list
-        on screen stays usable meanwhile."""
+    def refresh_rows(self, first_page: bool = False) -> None:
+        """Re-read the browser's rows in a worker (~1 s at 100,000 recordings); the list on
+        screen stays usable meanwhile. ``first_page``: show the first rows at once (a new
+        project) and open the first recording."""
         if self.project is None:
             return
-        from emolab.project.browse import load_browser_rows
+        from emolab.project.browse import first_browser_rows, load_browser_rows
 
         row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
         self.model_id = row[0] if row else None
         rater = self.session.rater_id if self.session else None
+        if first_page:
+            self._show_rows(first_browser_rows(self.project, rater, self.model_id), final=False)
         path, model_id = self.project.path, self.model_id
         self.rows_ready = False
         self.jobs.start("rows", lambda token: load_browser_rows(path, rater, model_id, token))
 
-    def _show_rows(self, rows) -> None:
+    def _show_rows(self, rows, final: bool = True) -> None:
         self.browser.set_rows(rows)
-        self.rows_ready = True
-        if self.recording_id is None and rows:
+        self.rows_ready = final
+        if self.recording_id is None and self.browser.model.rowCount():
             self.browser.select(self.browser.model.recording_at(0))
 
     def _refresh_row(self, recording_id: int) -> None:
@@ -533,7 +535,7 @@ class MainWindow(QMainWindow):
         self.sync_offset = offset if queued else self.recording.sync_offset
         self.transport.show_offset(self.sync_offset)
         duration = media.duration
-        self.waveform.set_audio(media.samples, media.samplerate, duration, media.spectrogram)
+        self.waveform.set_audio(media.samples, media.samplerate, duration, overview=media.overview)
         self._show_suggestion()  # the emotion strip belongs to the new time axis
         self.skeleton.set_clip(self.motion)
         if self.motion is not None and self.motion.fps:

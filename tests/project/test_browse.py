@@ -40,7 +40,8 @@ def test_all_rows_and_single_rows_agree_with_ratings_and_validity(demo_copy):
         assert by_id[recordings[2].id].validity is None
         assert by_id[first.id].modalities == "audio + body"
         listed = run_to_end(load_browser_rows(demo_copy, a, None))
-        assert listed == rows
+        assert listed.rows == rows
+        assert listed.facet_values("status") == ["partial", "rated", "unrated"]
 
 
 def _row(i: int, participant: str, emotion: str, status: str, confidence) -> BrowserRow:

@@ -48,9 +48,14 @@ class RecordingTableModel(QAbstractTableModel):
         """Every row, in key order (filtered or not)."""
         return self.table.rows
 
-    def set_rows(self, rows: list[BrowserRow]) -> None:
+    def set_rows(self, rows: list[BrowserRow] | RecordingTable) -> None:
+        """Show new rows (or a table prepared on a worker), keeping sort and filters."""
         self.beginResetModel()
-        self.table.set_rows(rows)
+        if isinstance(rows, RecordingTable):
+            rows.adopt_view(self.table)
+            self.table = rows
+        else:
+            self.table.set_rows(rows)
         self.endResetModel()
 
     def reshape(self, change) -> None:
@@ -144,7 +149,7 @@ class RecordingBrowser(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table)
 
-    def set_rows(self, rows: list[BrowserRow]) -> None:
+    def set_rows(self, rows: list[BrowserRow] | RecordingTable) -> None:
         current = self.current_recording()
         self.model.set_rows(rows)
         for field, box in self.facet_boxes.items():
