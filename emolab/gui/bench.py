@@ -7,7 +7,11 @@
 - resident memory with the demo project open and a recording playing;
 - switching recordings while the audio plays (the real QMediaPlayer), 2,000 times in a
   child process under a watchdog: hangs, worst switch latency (selection → media on
-  screen) and the longest GUI-thread stall per switch.
+  screen) and the longest GUI-thread stall per switch;
+- a 60-minute pair (16 kHz mono WAV + 30-fps 25-joint CSV movement) opened in a child
+  process (so resident memory is its own): selection → media on screen, worst seek
+  (painted), resident memory after opening and its peak, and, for attribution, how long
+  the audio and the movement readers take alone on the same files.
 """
 
 from __future__ import annotations
@@ -94,6 +98,120 @@ print(json.dumps({
 }), flush=True)
 window.close()
 """
+
+
+LONG_PAIR_SCRIPT = """
+import json, os, statistics, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from emolab.gui.main_window import MainWindow
+def status(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+app = QApplication([])
+window = MainWindow(use_audio=False)
+window.resize(1400, 860)
+window.show()
+# suggestions would extract features of the whole hour in the background: measured apart
+window.start_prediction = lambda: None
+window.open_project(Path(sys.argv[1]), rater="bench")
+window.wait_for_media(120)
+rows = {r.repetition: r.recording_id for r in window.browser.model.rows}
+if window.recording_id == rows["first"]:  # start from the short recording
+    window.browser.select(rows["second"])
+    window.wait_for_media(120)
+app.processEvents()
+start = time.perf_counter()
+window.browser.select(rows["first"])
+ready = window.wait_for_media(120)
+opened = time.perf_counter() - start
+app.processEvents()
+duration = window.timeline.duration
+times = []
+for share in (0.5, 0.1, 0.9, 0.33, 0.331, 0.75, 0.02, 0.6, 0.999, 0.25):
+    start = time.perf_counter()
+    window.playback.seek(share * duration)
+    window.waveform._layout.viewport().repaint()
+    window.skeleton.plot.viewport().repaint()
+    times.append(time.perf_counter() - start)
+result = {
+    "long_pair_60min_open_s": round(opened, 2) if ready else None,
+    "long_pair_60min_duration_s": round(duration, 1),
+    "long_pair_60min_seek_ms": round(max(times) * 1000, 1),
+    "long_pair_60min_median_seek_ms": round(statistics.median(times) * 1000, 1),
+    "long_pair_60min_rss_mb": status("VmRSS"),
+    "long_pair_60min_peak_rss_mb": status("VmHWM"),
+}
+window.jobs.shutdown()
+window.close()
+from emolab.io.audio import read_audio
+from emolab.io.motion import read_motion
+for name, read, path in (("audio", read_audio, sys.argv[2]), ("motion", read_motion, sys.argv[3])):
+    start = time.perf_counter()
+    read(path)
+    result[f"long_pair_60min_{name}_read_s"] = round(time.perf_counter() - start, 2)
+print(json.dumps(result), flush=True)
+"""
+
+
+def _write_long_pair(folder: Path, repetition: str, seconds: float) -> tuple[Path, Path]:
+    """A SYNTHETIC multimodal14 pair of ``seconds``: speech-like bursts of a gliding tone
+    in noise (16 kHz mono WAV, written a minute at a time) and a demo figure's movement
+    repeated at 30 fps (CSV)."""
+    import numpy as np
+    import soundfile as sf
+
+    from emolab.demo.corpus import conditions, generate_recording, make_participant
+
+    sr, fps = 16_000, 30
+    rng = np.random.default_rng(0)
+    t = np.arange(60 * sr, dtype=np.float32) / sr
+    bursts = (np.sin(2 * np.pi * 0.4 * t) > 0).astype(np.float32)
+    voice = 0.4 * bursts * np.sin(2 * np.pi * (150 + 30 * np.sin(t)) * t)
+    wav = folder / f"02-03-01-01-{repetition}-01-01.wav"
+    with sf.SoundFile(wav, "w", sr, 1, subtype="PCM_16") as fh:
+        left = int(seconds * sr)
+        while left > 0:
+            noise = rng.standard_normal(len(voice), dtype=np.float32)
+            fh.write((voice + 0.02 * noise)[:left])
+            left -= len(voice)
+    _, motion = generate_recording(make_participant(1, 0), conditions(1)[0], 0)
+    frames = int(seconds * fps)
+    positions = np.resize(motion.positions, (frames, *motion.positions.shape[1:]))
+    csv = folder / f"01-03-01-01-{repetition}-01-01.csv"
+    with csv.open("w") as fh:
+        fh.write(f"# emolab-motion v1 skeleton={motion.skeleton.name} units=m up=y fps={fps}\n")
+        fh.write("# parents=" + ",".join(str(p) for p in motion.parents) + "\n")
+        fh.write(",".join(["time"] + [f"{j}_{a}" for j in motion.joint_names for a in "xyz"]))
+        fh.write("\n")
+        table = np.column_stack([np.arange(frames) / fps, positions.reshape(frames, -1)])
+        np.savetxt(fh, table, fmt=["%.6f"] + ["%.4f"] * (table.shape[1] - 1), delimiter=",")
+    return wav, csv
+
+
+def _long_pair(tmp: Path, minutes: float = 60.0) -> dict:
+    """Open a ``minutes`` recording pair in a fresh child process; see LONG_PAIR_SCRIPT."""
+    from emolab.core.progress import run_to_end
+    from emolab.project.importer import import_folder
+    from emolab.project.store import Project
+
+    folder = tmp / "long"
+    folder.mkdir()
+    wav, csv = _write_long_pair(folder, "01", minutes * 60)
+    _write_long_pair(folder, "02", 3.0)
+    path = tmp / "long.emolab"
+    with Project.create(path) as project:
+        run_to_end(import_folder(project, folder, "multimodal14"))
+    child = subprocess.run(
+        [sys.executable, "-c", LONG_PAIR_SCRIPT, str(path), str(wav), str(csv)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if child.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"long_pair_60min_failed": child.stderr.strip().splitlines()[-6:]}
 
 
 def _switch_stress(demo: Path, switches: int = 2000, hang_after_s: float = 60.0) -> dict:
@@ -217,6 +335,8 @@ def run() -> dict:
         browser.table.viewport().repaint()
         results["scroll_to_end_ms"] = round((time.perf_counter() - start) * 1000, 1)
         browser.close()
+
+        results.update(_long_pair(Path(tmp)))
     return results
 
 

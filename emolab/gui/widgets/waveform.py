@@ -1,15 +1,31 @@
-"""Waveform and spectrogram with a moving playhead, click to seek, zoom and pan, and an
-emotion-over-time strip. Data are plotted once per recording; playback only moves the
-playhead lines (never re-plots)."""
+"""Waveform and spectrogram of a stretch of a recording, under an overview strip of the
+whole of it, with a moving playhead, click to seek, zoom and pan, and an emotion-over-time
+strip.
+
+Only what is on screen is drawn: the overview is prepared once per recording at a fixed
+size (:class:`~emolab.features.display.AudioOverview`); the detail plots show a
+:class:`~emolab.features.display.TimeWindow` (the whole of a short recording, 10 s of a
+long one), drawn as min/max per pixel column with a spectrogram of that stretch only,
+computed again when the window moves or zooms. Playback moves the playhead lines and pages
+the window when the playhead leaves it; it never re-plots on a tick.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from emolab.features.display import spectrogram_db
+from emolab.features.display import (
+    MIN_WINDOW_S,
+    AudioOverview,
+    Spectrogram,
+    TimeWindow,
+    audio_overview,
+    spectrogram_span,
+    waveform_trace,
+)
 
 #: One colour per emotion (colour-blind-friendly Okabe–Ito plus two greys).
 EMOTION_COLOURS = {
@@ -18,9 +34,19 @@ EMOTION_COLOURS = {
     "disgust": (0, 158, 115), "surprised": (230, 159, 0),
 }  # fmt: skip
 
+#: Detail is prepared for this share of the window beyond each side, so small pans reuse it.
+DETAIL_MARGIN = 0.25
+#: Widest window (s) whose spectrogram is computed; wider ones show the overview's.
+DETAIL_SPECTROGRAM_MAX_S = 60.0
+#: Pixel columns assumed before the widget has been laid out.
+FALLBACK_COLUMNS = 1000
+#: Dynamic range (dB) of the spectrogram's colours.
+SPECTROGRAM_RANGE_DB = 75.0
+
 
 class WaveformView(QWidget):
-    """Waveform over spectrogram over emotion strip, sharing one time axis."""
+    """Overview strip over waveform over spectrogram over emotion strip; the last three
+    share one time axis showing :attr:`time_window`."""
 
     seek_requested = Signal(float)
 
@@ -29,30 +55,39 @@ class WaveformView(QWidget):
         pg.setConfigOptions(antialias=False)
         self._layout = pg.GraphicsLayoutWidget()
         self._layout.setBackground("w")
-        self.wave = self._layout.addPlot(row=0, col=0)
-        self.spec = self._layout.addPlot(row=1, col=0)
-        self.strip = self._layout.addPlot(row=2, col=0)
-        for plot in (self.wave, self.spec, self.strip):
+        self.overview = self._layout.addPlot(row=0, col=0)
+        self.wave = self._layout.addPlot(row=1, col=0)
+        self.spec = self._layout.addPlot(row=2, col=0)
+        self.strip = self._layout.addPlot(row=3, col=0)
+        for plot in (self.overview, self.wave, self.spec, self.strip):
             plot.setMenuEnabled(False)
             plot.hideButtons()
-            plot.setMouseEnabled(x=True, y=False)
+            plot.setMouseEnabled(x=plot is not self.overview, y=False)
             plot.getAxis("left").setWidth(48)
+            plot.vb.disableAutoRange()
         self.spec.setXLink(self.wave)
         self.strip.setXLink(self.wave)
-        self.wave.hideAxis("bottom")
-        self.spec.hideAxis("bottom")
+        for plot in (self.overview, self.wave, self.spec):
+            plot.hideAxis("bottom")
+        self.overview.setLabel("left", "whole")
+        self.overview.getAxis("left").setTicks([[]])
         self.wave.setLabel("left", "amplitude")
         self.wave.getAxis("left").enableAutoSIPrefix(False)
         self.spec.setLabel("left", "kHz")
         self.strip.setLabel("left", "model")
         self.strip.setLabel("bottom", "time", units="s")
         self.strip.getAxis("left").setTicks([[]])
-        self._layout.ci.layout.setRowStretchFactor(0, 3)
-        self._layout.ci.layout.setRowStretchFactor(1, 3)
-        self._layout.ci.layout.setRowStretchFactor(2, 1)
+        for row, stretch in enumerate((1, 3, 3, 1)):
+            self._layout.ci.layout.setRowStretchFactor(row, stretch)
+        self.overview_curve = pg.PlotDataItem(pen=pg.mkPen((130, 150, 180), width=1))
+        self.overview_curve.setDownsampling(auto=True, method="peak")  # to the strip's width
+        self.overview.addItem(self.overview_curve)
+        self.overview_region = pg.LinearRegionItem(
+            brush=pg.mkBrush(40, 70, 120, 50), pen=pg.mkPen((40, 70, 120), width=1)
+        )
+        self.overview.addItem(self.overview_region)
+        # drawn by us at about two points per pixel column: no pyqtgraph downsampling
         self.curve = pg.PlotDataItem(pen=pg.mkPen((40, 70, 120), width=1))
-        self.curve.setDownsampling(auto=True, method="peak")  # min/max per pixel column
-        self.curve.setClipToView(True)
         self.wave.addItem(self.curve)
         self.image = pg.ImageItem()
         self.image.setColorMap(pg.colormap.get("inferno"))
@@ -63,11 +98,18 @@ class WaveformView(QWidget):
         self.strip_text = pg.TextItem("", color=(90, 90, 90), anchor=(0, 0.5))
         self.strip.addItem(self.strip_text)
         self.playheads = []
-        for plot in (self.wave, self.spec, self.strip):
+        for plot in (self.wave, self.spec, self.strip, self.overview):
             line = pg.InfiniteLine(0, pen=pg.mkPen((220, 30, 30), width=2))
             plot.addItem(line)
             self.playheads.append(line)
         self._layout.scene().sigMouseClicked.connect(self._clicked)
+        self.wave.vb.sigXRangeChanged.connect(self._view_moved)
+        self.overview_region.sigRegionChanged.connect(self._region_moved)
+        # pans, zooms and region drags arrive in bursts: detail is recomputed once per burst
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(0)
+        self._detail_timer.timeout.connect(self.refresh_detail)
         self.placeholder = QLabel("No audio for this recording")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #777; font-size: 14px;")
@@ -79,9 +121,23 @@ class WaveformView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(stack)
         self.duration = 0.0
+        self.time_window = TimeWindow()
+        self._samples: np.ndarray | None = None
+        self._samplerate = 0
+        self._overview: AudioOverview | None = None
+        self._levels = (-SPECTROGRAM_RANGE_DB, 0.0)
+        self._detail_key: tuple | None = None  # (start s, end s, span s, columns) drawn
+        self._shown_spectrogram: Spectrogram | None = None
+        self._moving_view = False
 
+    # ---- user intent -------------------------------------------------------------------
     def _clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.duration <= 0:
+            return
+        if self.overview.sceneBoundingRect().contains(event.scenePos()):
+            t = self.overview.vb.mapSceneToView(event.scenePos()).x()
+            self.time_window.centre_on(t)
+            self._show_window()
             return
         for plot in (self.wave, self.spec, self.strip):
             if plot.sceneBoundingRect().contains(event.scenePos()):
@@ -89,31 +145,132 @@ class WaveformView(QWidget):
                 self.seek_requested.emit(float(min(max(t, 0.0), self.duration)))
                 return
 
-    def set_audio(self, samples: np.ndarray | None, samplerate: int, duration: float,
-                  spectrogram: tuple | None = None) -> None:  # fmt: skip
-        """Show a recording's audio (mono samples at their own rate), or the placeholder;
-        ``spectrogram`` is :func:`spectrogram_db` of the samples when already computed."""
+    def _view_moved(self, _view_box, x_range) -> None:
+        """A pan or zoom in the detail plots (also our own moves, ignored)."""
+        if self._moving_view or self._samples is None:
+            return
+        self.time_window.show(x_range[0], x_range[1] - x_range[0])
+        self._place_region()
+        self._detail_timer.start()
+
+    def _region_moved(self) -> None:
+        """The overview's region dragged: the detail plots follow."""
+        if self._moving_view or self._samples is None:
+            return
+        low, high = self.overview_region.getRegion()
+        self.time_window.show(low, high - low)
+        self._moving_view = True
+        try:
+            self.wave.setXRange(self.time_window.start, self.time_window.end, padding=0)
+        finally:
+            self._moving_view = False
+        self._detail_timer.start()
+
+    # ---- the recording -----------------------------------------------------------------
+    def set_audio(
+        self,
+        samples: np.ndarray | None,
+        samplerate: int,
+        duration: float,
+        spectrogram: tuple | None = None,
+        *,
+        overview: AudioOverview | None = None,
+    ) -> None:
+        """Show a recording's audio (mono samples at their own rate), or the placeholder.
+        ``overview`` is :func:`~emolab.features.display.audio_overview` of the samples when
+        already computed (it is computed here otherwise); ``spectrogram``, a
+        :func:`~emolab.features.display.spectrogram_db` of them, replaces its spectrogram."""
         self.duration = duration
+        self._detail_timer.stop()
+        self._detail_key = None
+        self._shown_spectrogram = None
         if samples is None or len(samples) == 0:
+            self._samples, self._overview = None, None
             self.curve.setData([], [])
+            self.overview_curve.setData([], [])
             self.image.clear()
             self._stack.setCurrentWidget(self.placeholder)
             return
         self._stack.setCurrentWidget(self._layout)
-        t = np.arange(len(samples)) / samplerate
-        self.curve.setData(t, samples, skipFiniteCheck=True)
-        peak = float(np.abs(samples).max()) or 1.0
-        self.wave.setYRange(-peak, peak, padding=0.05)
-        if spectrogram is None:
-            spectrogram = spectrogram_db(samples.astype(np.float64), samplerate)
-        power, hop_s, top = spectrogram
-        self.image.setImage(power, autoLevels=False, levels=(power.max() - 75, power.max()))
-        self.image.setRect(0, 0, len(power) * hop_s, top / 1000)
-        self.spec.setYRange(0, min(top / 1000, 8), padding=0)
+        if overview is None:
+            overview = audio_overview(samples, samplerate)
+        if spectrogram is not None:
+            power, hop_s, top = spectrogram
+            whole = Spectrogram(np.asarray(power, np.float32), 0.0, hop_s, top)
+            overview = AudioOverview(overview.envelope, whole, overview.peak)
+        self._samples, self._samplerate, self._overview = samples, samplerate, overview
+        envelope = overview.envelope
+        centres = (np.arange(len(envelope.lows)) + 0.5) * envelope.column_s
+        trace = np.empty(2 * len(envelope.lows), np.float32)
+        trace[0::2], trace[1::2] = envelope.lows, envelope.highs
+        self.overview_curve.setData(np.repeat(centres, 2), trace, skipFiniteCheck=True)
+        peak = overview.peak or 1.0
+        for plot in (self.overview, self.wave):
+            plot.setYRange(-peak, peak, padding=0.05)
+        top_khz = overview.spectrogram.top_hz / 1000
+        self.spec.setYRange(0, min(top_khz, 8), padding=0)
+        loudest = float(overview.spectrogram.power_db.max())
+        self._levels = (loudest - SPECTROGRAM_RANGE_DB, loudest)
+        span = max(duration, 0.1)
+        self.overview.setXRange(0, span, padding=0)
         for plot in (self.wave, self.spec, self.strip):
-            plot.setLimits(xMin=0, xMax=max(duration, 0.1))
-        self.wave.setXRange(0, duration, padding=0)
+            plot.setLimits(xMin=0, xMax=span, minXRange=min(MIN_WINDOW_S, span))
+        self.overview_region.setBounds((0, span))
+        self.time_window = TimeWindow.for_duration(duration)
+        self._show_window()
         self.set_track(None)
+
+    def _show_window(self) -> None:
+        """Put :attr:`time_window` on screen: axis range, overview region, detail."""
+        self._moving_view = True
+        try:
+            self.wave.setXRange(self.time_window.start, self.time_window.end, padding=0)
+            self._place_region()
+        finally:
+            self._moving_view = False
+        self.refresh_detail()
+
+    def _place_region(self) -> None:
+        was = self._moving_view
+        self._moving_view = True
+        try:
+            self.overview_region.setRegion((self.time_window.start, self.time_window.end))
+        finally:
+            self._moving_view = was
+
+    def _columns(self) -> int:
+        """Pixel columns of the detail plots."""
+        width = int(self.wave.vb.width())
+        return width if width >= 50 else FALLBACK_COLUMNS
+
+    def refresh_detail(self) -> None:
+        """Draw the waveform and spectrogram of the window (and a margin), unless what is
+        drawn already covers it at this zoom and width."""
+        self._detail_timer.stop()
+        if self._samples is None or self._overview is None:
+            return
+        window, columns = self.time_window, self._columns()
+        key = self._detail_key
+        if (key is not None and key[0] <= window.start + 1e-9 and window.end <= key[1] + 1e-9
+                and abs(key[2] - window.span) <= 1e-9 * max(window.span, 1.0)
+                and key[3] == columns):  # fmt: skip
+            return
+        margin = DETAIL_MARGIN * window.span
+        start, end = max(window.start - margin, 0.0), min(window.end + margin, self.duration)
+        drawn_columns = max(round(columns * (end - start) / max(window.span, 1e-9)), 1)
+        x, y = waveform_trace(self._samples, self._samplerate, start, end, drawn_columns)
+        self.curve.setData(x, y, skipFiniteCheck=True)
+        if window.span <= DETAIL_SPECTROGRAM_MAX_S:
+            # a frame per two pixel columns: its colours cost half of a frame per column
+            frames = max(drawn_columns // 2, 1)
+            shown = spectrogram_span(self._samples, self._samplerate, start, end, frames)
+        else:
+            shown = self._overview.spectrogram
+        if shown is not self._shown_spectrogram:
+            self.image.setImage(shown.power_db, autoLevels=False, levels=self._levels)
+            self.image.setRect(shown.start_s, 0, shown.end_s - shown.start_s, shown.top_hz / 1000)
+            self._shown_spectrogram = shown
+        self._detail_key = (start, end, window.span, columns)
 
     def set_track(self, track: dict | None, waiting: bool = False) -> None:
         """The emotion-over-time strip: each window coloured by its top label, one label
@@ -162,5 +319,8 @@ class WaveformView(QWidget):
             item.setVisible(False)
 
     def set_position(self, seconds: float) -> None:
+        """Move the playhead to ``seconds``; page the window when the playhead leaves it."""
         for line in self.playheads:
             line.setValue(seconds)
+        if self._samples is not None and self.time_window.follow(seconds):
+            self._show_window()
