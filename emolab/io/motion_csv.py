@@ -18,6 +18,7 @@ Empty cells, ``nan`` and ``inf`` mark a missing joint (short gaps are repaired, 
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -67,10 +68,9 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
         raise EmptyFile("has no header row", path)
     settings = _parse_settings(comments)
     try:
-        rows = list(csv.reader(lines[first:]))
+        header = [h.strip() for h in next(csv.reader(lines[first : first + 1]))]
     except csv.Error as exc:
         raise CorruptFile(f"is not valid CSV ({exc})", path) from exc
-    header = [h.strip() for h in rows[0]]
     header_line = first + 1
     has_time = header[0].lower() in TIME_COLUMNS
     coords = header[1:] if has_time else header
@@ -90,35 +90,21 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
                 f"columns {', '.join(triplet)} are not one joint's _x, _y, _z", path, header_line
             )
         names.append(stems.pop())
-    data_rows = [(i, r) for i, r in enumerate(rows[1:], start=header_line + 1) if any(r)]
-    if not data_rows:
+    body = [line for line in lines[first + 1 :] if line.strip()]
+    if not body:
         raise EmptyFile("has no motion frames", path)
-    check_sample_count(len(data_rows), len(names), path)
-    values = np.empty((len(data_rows), len(header)), dtype=np.float64)
-    for k, (line, row) in enumerate(data_rows):
-        if len(row) != len(header):
-            raise CorruptFile(
-                f"row has {len(row)} values; the header has {len(header)} columns", path, line
-            )
-        for c, cell in enumerate(row):
-            cell = cell.strip()
-            if cell == "" or cell.lower() == "nan":
-                values[k, c] = np.nan
-                continue
-            try:
-                values[k, c] = float(cell)
-            except ValueError:
-                raise CorruptFile(
-                    f"value '{cell}' in column '{header[c]}' is not a number", path, line
-                ) from None
+    check_sample_count(len(body), len(names), path)
+    values = _parse_fast(body, len(header))
+    if values is None:
+        values = _parse_cells(_rows_with_lines(lines, first + 1, path), header, path)
     if has_time:
         times = values[:, 0]
         if not np.isfinite(times).all():
             bad = int(np.argmax(~np.isfinite(times)))
-            raise CorruptFile("time is empty or not finite", path, data_rows[bad][0])
+            raise CorruptFile("time is empty or not finite", path, _line_of(lines, first, bad))
         if times.size > 1 and not (np.diff(times) > 0).all():
             bad = int(np.argmax(np.diff(times) <= 0)) + 1
-            raise CorruptFile("time does not increase", path, data_rows[bad][0])
+            raise CorruptFile("time does not increase", path, _line_of(lines, first, bad))
         positions = values[:, 1:]
     else:
         if "fps" not in settings:
@@ -152,6 +138,64 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
             raise CorruptFile(f"'# parents=' is not a skeleton: {problem}", path)
     skeleton = skeleton_for_names(names, parents, name=settings.get("skeleton", "custom"))
     return clip_from_samples(times, positions, skeleton, path, chosen)
+
+
+def _rows_with_lines(lines: list[str], start: int, path: Path) -> list[tuple[int, list[str]]]:
+    """(1-based line number, cells) of every non-blank data line from ``start``."""
+    try:
+        rows = list(csv.reader(lines[start:]))
+    except csv.Error as exc:
+        raise CorruptFile(f"is not valid CSV ({exc})", path) from exc
+    return [(i, r) for i, r in enumerate(rows, start=start + 1) if any(c.strip() for c in r)]
+
+
+def _line_of(lines: list[str], header_index: int, frame: int) -> int:
+    """1-based line number of data frame ``frame`` (blank lines skipped)."""
+    seen = -1
+    for number, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
+        if line.strip():
+            seen += 1
+            if seen == frame:
+                return number
+    return len(lines)
+
+
+def _parse_fast(lines: list[str], columns: int) -> np.ndarray | None:
+    """All cells at once with numpy's C parser, or None when any row needs the careful
+    path (empty cells, quoting, a bad value: that path names the line and the cell)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(lines, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+    except (ValueError, TypeError, IndexError):
+        return None
+    if values.shape != (len(lines), columns):
+        return None
+    return values
+
+
+def _parse_cells(data_rows: list[tuple[int, list[str]]], header: list[str],
+                 path: Path) -> np.ndarray:  # fmt: skip
+    """Cell by cell: empty or 'nan' cells are missing; anything else not a number is an
+    error naming the line and the column."""
+    values = np.empty((len(data_rows), len(header)), dtype=np.float64)
+    for k, (line, row) in enumerate(data_rows):
+        if len(row) != len(header):
+            raise CorruptFile(
+                f"row has {len(row)} values; the header has {len(header)} columns", path, line
+            )
+        for c, cell in enumerate(row):
+            cell = cell.strip()
+            if cell == "" or cell.lower() == "nan":
+                values[k, c] = np.nan
+                continue
+            try:
+                values[k, c] = float(cell)
+            except ValueError:
+                raise CorruptFile(
+                    f"value '{cell}' in column '{header[c]}' is not a number", path, line
+                ) from None
+    return values
 
 
 def _positive_number(text: str) -> float | None:
