@@ -124,21 +124,44 @@ def read_audio(path: str | Path) -> AudioClip:
 
     path = Path(path)
     info = read_audio_info(path)
-    blocks = []
+    # Decoded into one array sized from the header when the header is plausible for the
+    # file's size (no list of blocks and no concatenated copy: peak memory is the result);
+    # a header that may lie (compressed formats, odd sizes) is read block by block.
+    decoded_bytes = info.frames * info.channels * 4
+    trusted = decoded_bytes <= 16 * max(path.stat().st_size, 1)
+    buffer = np.empty((info.frames, info.channels), np.float32) if trusted else None
+    blocks, filled, bad, peak = [], 0, 0, 0.0
     try:
         with sf.SoundFile(os.fsencode(path)) as fh:
             samplerate = int(fh.samplerate)
-            while (block := fh.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)).shape[0]:
-                blocks.append(block)
+            while True:
+                if buffer is not None:
+                    room = min(_BLOCK_FRAMES, info.frames - filled)
+                    if room <= 0:
+                        break
+                    block = fh.read(room, dtype="float32", always_2d=True,
+                                    out=buffer[filled : filled + room])  # fmt: skip
+                else:
+                    block = fh.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                    blocks.append(block)
+                if not block.shape[0]:
+                    break
+                filled += block.shape[0]
+                finite = np.isfinite(block)
+                if not finite.all():
+                    bad += int((~finite).any(axis=1).sum())
+                elif block.size:
+                    peak = max(peak, float(np.abs(block).max()))
     except (RuntimeError, ValueError, TypeError, EOFError, OverflowError) as exc:
         raise _decode_error(exc, path) from exc
-    if not blocks:
+    if not filled:
         raise EmptyFile("has no samples (zero length)", path)
-    samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    if not np.isfinite(samples).all():
-        bad = int((~np.isfinite(samples)).any(axis=1).sum())
+    if buffer is not None:
+        samples = buffer[:filled]
+    else:
+        samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    if bad:
         raise BadSamples(f"{bad} of {samples.shape[0]} samples are NaN or infinite", path)
-    peak = float(np.abs(samples).max())
     if peak > MAX_SAMPLE_MAGNITUDE:
         raise BadSamples(f"sample values reach {peak:.3g}; full scale is ±1", path)
     if samples.shape[0] < info.frames * 0.99 and info.format in ("WAV", "FLAC"):
