@@ -42,5 +42,7 @@ class AudioClip:
         return self.samples.shape[0] / self.samplerate
 
     def mono(self) -> np.ndarray:
-        """Channel mean as a 1-D float32 array."""
+        """Channel mean as a 1-D float32 array (a view, not a copy, of a mono file)."""
+        if self.samples.shape[1] == 1:
+            return self.samples[:, 0]
         return self.samples.mean(axis=1, dtype=np.float32)
