@@ -69,7 +69,7 @@ def timed(method):
             stalls.append(time.perf_counter() - start)
     return run
 window.open_recording = timed(window.open_recording)
-window._show_media = timed(window._show_media)
+window._show_media_part = timed(window._show_media_part)
 window.browser.recording_selected.disconnect()
 window.browser.recording_selected.connect(window.open_recording)
 rows = [r.recording_id for r in window.browser.model.rows]

@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
         self.model_id: int | None = None
         self.predictions_ready = False  # set when the suggestion job of this project ends
         self.media_ready = False  # set when the open recording's media are on screen
+        self._media = None  # the open recording's media, filled in as its parts arrive
+        self._awaiting: set[str] = set()  # parts still being decoded: 'audio', 'motion'
+        self._time_part = "audio"  # the part that gives the open recording its time axis
         self.rows_ready = False  # set when the browser's rows of this project are listed
         self.sync_offset = 0.0
         labels = json.loads(resource_path("labels", "default.json").read_text())
@@ -87,7 +90,9 @@ class MainWindow(QMainWindow):
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.jobs.cancelled.connect(
-            lambda kind: kind not in ("media", "rows") and self._job_done(f"{kind} cancelled")
+            lambda kind: (
+                kind not in ("audio", "motion", "rows") and self._job_done(f"{kind} cancelled")
+            )
         )
         QApplication.instance().installEventFilter(self)
         self._restore_layout()
@@ -281,7 +286,7 @@ class MainWindow(QMainWindow):
             if self.writes.state is not SaveState.SAVED and not self._close_with_unsaved():
                 self._show_save_state()
                 return False
-        for kind in ("predict", "rows", "media"):
+        for kind in ("predict", "rows", "audio", "motion"):
             self.jobs.cancel(kind)
         self.playback.pause()
         self._retry_timer.stop()
@@ -441,7 +446,7 @@ class MainWindow(QMainWindow):
         self.jobs.start("predict", job)
 
     def _on_job_progress(self, kind: str, done: int, total: int, message: str) -> None:
-        if kind in ("media", "rows"):  # quick: no progress bar
+        if kind in ("audio", "motion", "rows"):  # quick: no progress bar
             return
         self.job_label.setText(f"{kind}: {message}")
         self.job_bar.setVisible(True)
@@ -454,8 +459,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _on_job_finished(self, kind: str, result: object) -> None:
-        if kind == "media":
-            self._show_media(result)
+        if kind in ("audio", "motion"):
+            self._show_media_part(kind, result)
         elif kind == "rows":
             self._show_rows(result)
         elif kind == "predict":
@@ -471,10 +476,10 @@ class MainWindow(QMainWindow):
             self.open_project(Path(result))
 
     def _on_job_failed(self, kind: str, message: str) -> None:
-        if kind == "media":
+        if kind in ("audio", "motion"):
             from emolab.features.display import RecordingMedia
 
-            self._show_media(RecordingMedia(self.recording_id, problems=[message]))
+            self._show_media_part(kind, RecordingMedia(self.recording_id, problems=[message]))
             return
         self.predictions_ready = self.predictions_ready or kind == "predict"
         self._job_done(f"{kind} failed: {message}")
@@ -501,11 +506,12 @@ class MainWindow(QMainWindow):
             self.playback.clock.set_muted(muted)
 
     def open_recording(self, recording_id: int) -> None:
-        """Show a recording: its rating at once, its media once a worker has decoded them
-        (the previous recording stays on screen meanwhile, and playback waits)."""
+        """Show a recording: its rating at once; its audio and its movement as two workers
+        decode them (audio first: a long recording plays before its movement is read).
+        The previous recording stays on screen meanwhile, and playback waits."""
         if self.project is None or recording_id == self.recording_id:
             return
-        from emolab.features.display import load_recording_media
+        from emolab.features.display import RecordingMedia, load_recording_media
 
         self.rating_form.flush_notes()
         self.playback.pause()
@@ -523,31 +529,72 @@ class MainWindow(QMainWindow):
             self.session.open_recording(recording_id)
         self._show_rating()
         self._show_suggestion(track=False)  # the strip follows once the media are shown
-        self.jobs.start("media", lambda token: load_recording_media(
-            recording_id, audio_path, body_path, token))  # fmt: skip
+        self._media = RecordingMedia(recording_id)
+        self._awaiting = {kind for kind, path in (("audio", audio_path), ("motion", body_path))
+                          if path is not None}  # fmt: skip
+        self._time_part = "audio" if audio_path is not None else "motion"
+        for kind in ("audio", "motion"):
+            self.jobs.cancel(kind)  # a stale part of the previous recording never arrives
+        if audio_path is not None:
+            self.jobs.start("audio", lambda token: load_recording_media(
+                recording_id, audio_path, None, token))  # fmt: skip
+        if body_path is not None:
+            self.jobs.start("motion", lambda token: load_recording_media(
+                recording_id, None, body_path, token))  # fmt: skip
+        if not self._awaiting:  # a recording without media files
+            self._show_time_axis(self._media)
+            self._show_motion(None, loading=False)
+            self.media_ready = True
 
-    def _show_media(self, media) -> None:
-        """Put a decoded recording on screen (results of a stale load never arrive here)."""
-        if media.recording_id != self.recording_id:
+    def _show_media_part(self, kind: str, part) -> None:
+        """Put a decoded part ('audio' or 'motion') of the open recording on screen."""
+        media = self._media
+        if media is None or part.recording_id != self.recording_id:
             return
-        self.motion = media.motion
+        if kind == "audio":
+            media.audio_path, media.samples = part.audio_path, part.samples
+            media.samplerate, media.overview = part.samplerate, part.overview
+        else:
+            media.motion = part.motion
+        if part is not media:
+            media.problems += part.problems
+        self._awaiting.discard(kind)
+        # the time axis comes from the audio; from the movement when there is no audio
+        # (none in the project, or it could not be read)
+        audio_failed = kind == "motion" and media.samples is None and self._time_part == "audio"
+        if kind == self._time_part or (not self._awaiting and audio_failed):
+            self._show_time_axis(media)
+        if kind == "motion" or not self._awaiting:
+            self._show_motion(media.motion, loading=False)
+        else:
+            self._show_motion(None, loading=True)
+        if not self._awaiting:
+            self.media_ready = True
+            if media.problems:
+                self.statusBar().showMessage("; ".join(media.problems), 15000)
+
+    def _show_time_axis(self, media) -> None:
+        """The waveform, clock and timeline of the open recording (once its audio, or for a
+        movement-only recording its movement, is there)."""
         queued, offset = self.writes.pending_value(("sync_offset", media.recording_id))
         self.sync_offset = offset if queued else self.recording.sync_offset
         self.transport.show_offset(self.sync_offset)
         duration = media.duration
         self.waveform.set_audio(media.samples, media.samplerate, duration, overview=media.overview)
         self._show_suggestion()  # the emotion strip belongs to the new time axis
-        self.skeleton.set_clip(self.motion)
-        if self.motion is not None and self.motion.fps:
-            self.playback.frame_step = 1.0 / self.motion.fps
         self.playback.set_clock(self.clock_factory(media.audio_path))
         self.timeline.set_duration(duration)
         self.playback.ready = True
         self.playback.seek(0.0)
         self._on_timeline(self.timeline)
-        self.media_ready = True
-        if media.problems:
-            self.statusBar().showMessage("; ".join(media.problems), 15000)
+
+    def _show_motion(self, motion, loading: bool) -> None:
+        self.motion = motion
+        self.skeleton.show_loading(loading)
+        self.skeleton.set_clip(motion)
+        if motion is not None and motion.fps:
+            self.playback.frame_step = 1.0 / motion.fps
+        self._on_timeline(self.timeline)
 
     def wait_for_media(self, timeout_s: float = 30.0) -> bool:
         """Process events until the open recording's media are on screen (scripts, bench)."""

@@ -146,3 +146,37 @@ def test_the_previous_recording_stays_on_screen_until_the_next_has_loaded(qtbot,
     qtbot.waitUntil(lambda: window.media_ready, timeout=30_000)
     assert window.skeleton.clip is not shown_clip
     assert isinstance(window, MainWindow)
+
+
+def test_audio_plays_before_a_slow_movement_file_has_been_read(qtbot, window, monkeypatch):
+    import threading
+
+    import emolab.io.motion as motion_io
+
+    release = threading.Event()
+    real = motion_io.read_motion
+
+    def slow_read_motion(path, **options):
+        release.wait(30)
+        return real(path, **options)
+
+    monkeypatch.setattr(motion_io, "read_motion", slow_read_motion)
+    target = next(
+        r.recording_id
+        for r in window.browser.model.rows
+        if r.recording_id != window.recording_id and r.modalities == "audio + body"
+    )
+    window.browser.select(target)
+    qtbot.waitUntil(lambda: window.playback.ready, timeout=30_000)
+    assert not window.media_ready
+    assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
+    assert "Reading the body movement" in window.skeleton.placeholder.text()
+    window.playback.play()
+    assert window.timeline.playing  # the audio's clock runs already
+    release.set()
+    qtbot.waitUntil(lambda: window.media_ready, timeout=30_000)
+    assert window.motion is not None
+    assert window.skeleton._stack.currentWidget() is not window.skeleton.placeholder
+    assert window.displayed_frame() == window.motion.frame_at(
+        window.timeline.position + window.sync_offset
+    )

@@ -89,6 +89,12 @@ class SkeletonView(QWidget):
         self._span = 1.0
         self._floor_camera: tuple[float, float] | None = None
 
+    def show_loading(self, loading: bool) -> None:
+        """The placeholder says the movement is still being read (or that there is none)."""
+        self.placeholder.setText(
+            "Reading the body movement …" if loading else "No body movement for this recording"
+        )
+
     def set_clip(self, clip: MotionClip | None) -> None:
         self.clip = clip
         if clip is None:
