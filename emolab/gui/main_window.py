@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._media = None  # the open recording's media, filled in as its parts arrive
         self._awaiting: set[str] = set()  # parts still being decoded: 'audio', 'motion'
         self._time_part = "audio"  # the part that gives the open recording its time axis
+        self._read_motion = None  # starts reading the movement once the audio is there
         self.rows_ready = False  # set when the browser's rows of this project are listed
         self.sync_offset = 0.0
         labels = json.loads(resource_path("labels", "default.json").read_text())
@@ -535,12 +536,17 @@ class MainWindow(QMainWindow):
         self._time_part = "audio" if audio_path is not None else "motion"
         for kind in ("audio", "motion"):
             self.jobs.cancel(kind)  # a stale part of the previous recording never arrives
+        # one after the other: the movement parser holds the interpreter for long
+        # stretches, which would hold up the audio that makes the recording playable
+        self._read_motion = None
+        if body_path is not None:
+            self._read_motion = lambda: self.jobs.start("motion", lambda token: (
+                load_recording_media(recording_id, None, body_path, token)))  # fmt: skip
         if audio_path is not None:
             self.jobs.start("audio", lambda token: load_recording_media(
                 recording_id, audio_path, None, token))  # fmt: skip
-        if body_path is not None:
-            self.jobs.start("motion", lambda token: load_recording_media(
-                recording_id, None, body_path, token))  # fmt: skip
+        elif self._read_motion is not None:
+            self._read_motion()
         if not self._awaiting:  # a recording without media files
             self._show_time_axis(self._media)
             self._show_motion(None, loading=False)
@@ -559,6 +565,8 @@ class MainWindow(QMainWindow):
         if part is not media:
             media.problems += part.problems
         self._awaiting.discard(kind)
+        if kind == "audio" and "motion" in self._awaiting and self._read_motion is not None:
+            self._read_motion()
         # the time axis comes from the audio; from the movement when there is no audio
         # (none in the project, or it could not be read)
         audio_failed = kind == "motion" and media.samples is None and self._time_part == "audio"
