@@ -82,6 +82,10 @@ class AudioFrames:
         return (np.arange(self.n_frames) * HOP + N_FFT / 2) / SAMPLE_RATE
 
 
+#: Frames processed at once: bounds memory for long recordings (~4,096 × 512 samples).
+CHUNK_FRAMES = 4096
+
+
 @cache
 def _mel_matrix() -> np.ndarray:
     """(N_MELS × N_FFT/2+1) triangular filters, HTK mel scale, 0–8000 Hz, area-normalised."""
@@ -151,14 +155,25 @@ def yin(
         return f0_all, aperiodicity_all
     span = window + tau_max
     x = np.pad(x, (0, max(0, (n_frames - 1) * hop + span - len(x))))
-    starts = chosen * hop
+    # energies of the lagged windows from one running sum over the whole signal
+    squares = np.concatenate([[0.0], np.cumsum(x**2)])
+    # chunks of frames keep memory bounded for long recordings (each frame is independent)
+    for first in range(0, chosen.size, CHUNK_FRAMES):
+        part = chosen[first : first + CHUNK_FRAMES]
+        f0_all[part], aperiodicity_all[part] = _yin_frames(
+            x, squares, part * hop, sr, window, tau_min, tau_max
+        )
+    return f0_all, aperiodicity_all
+
+
+def _yin_frames(x, squares, starts, sr, window, tau_min, tau_max):
+    """(F0 Hz, aperiodicity) of the frames starting at ``starts`` (8 kHz samples)."""
+    span = window + tau_max
     segment = x[starts[:, None] + np.arange(span)[None, :]]
     n_fft = 1 << int(np.ceil(np.log2(span + 1)))
     spectrum = np.fft.rfft(segment, n_fft)
     head = np.fft.rfft(segment[:, :window], n_fft)
     cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
-    # energies of the lagged windows from one running sum over the whole signal
-    squares = np.concatenate([[0.0], np.cumsum(x**2)])
     taus = np.arange(tau_max + 1)
     lagged = starts[:, None] + taus[None, :]
     energy_b = squares[lagged + window] - squares[lagged]
@@ -190,9 +205,7 @@ def yin(
         0.5 * (left - right), denom, out=np.zeros_like(denom), where=np.abs(denom) > 1e-12
     )
     period = tau + np.clip(shift, -0.5, 0.5)
-    f0_all[chosen] = np.where(centre < 0.25, sr / period, 0.0)
-    aperiodicity_all[chosen] = centre
-    return f0_all, aperiodicity_all
+    return np.where(centre < 0.25, sr / period, 0.0), centre
 
 
 def frame_tracks(x: np.ndarray) -> AudioFrames:
@@ -218,28 +231,37 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
         active[first : last + 1] = True
     zcr, centroid, bandwidth, rolloff, flatness, flux = (np.zeros(n) for _ in range(6))
     mfcc = np.zeros((n, N_MFCC))
-    rows = np.flatnonzero(active)
-    if rows.size:
-        frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), N_FFT)[::HOP][rows]
-        signs = np.signbit(frames)
-        zcr[rows] = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
-        spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
-        power = spectrum * spectrum
+    all_rows = np.flatnonzero(active)
+    if all_rows.size:
+        view = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), N_FFT)[::HOP]
         freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
-        total = spectrum.sum(axis=1) + 1e-12
-        c = spectrum @ freqs / total
-        centroid[rows] = c
-        spread = spectrum @ (freqs**2) / total - c**2
-        bandwidth[rows] = np.sqrt(np.maximum(spread, 0))
-        cumulative = np.cumsum(spectrum, axis=1)
-        rolloff[rows] = freqs[np.argmax(cumulative >= 0.85 * cumulative[:, -1:], axis=1)]
-        log_power = np.log(power + 1e-12)
-        flatness[rows] = np.exp(log_power.mean(axis=1)) / (power.mean(axis=1) + 1e-12)
-        normalised = spectrum / total[:, None]
-        step = np.zeros(len(rows))
-        step[1:] = np.sum(np.abs(np.diff(normalised, axis=0)), axis=1)
-        flux[rows] = step
-        mfcc[rows] = np.log(power @ _mel_matrix().T + 1e-10) @ _dct_matrix().T
+        previous = None  # the last normalised spectrum of the chunk before (for flux)
+        # chunks of frames keep memory bounded for long recordings; every quantity is per
+        # frame (flux carries one row over), so the result does not depend on the chunking
+        for start in range(0, all_rows.size, CHUNK_FRAMES):
+            rows = all_rows[start : start + CHUNK_FRAMES]
+            frames = view[rows]
+            signs = np.signbit(frames)
+            zcr[rows] = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
+            spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
+            power = spectrum * spectrum
+            total = spectrum.sum(axis=1) + 1e-12
+            c = spectrum @ freqs / total
+            centroid[rows] = c
+            spread = spectrum @ (freqs**2) / total - c**2
+            bandwidth[rows] = np.sqrt(np.maximum(spread, 0))
+            cumulative = np.cumsum(spectrum, axis=1)
+            rolloff[rows] = freqs[np.argmax(cumulative >= 0.85 * cumulative[:, -1:], axis=1)]
+            log_power = np.log(power + 1e-12)
+            flatness[rows] = np.exp(log_power.mean(axis=1)) / (power.mean(axis=1) + 1e-12)
+            normalised = spectrum / total[:, None]
+            step = np.zeros(len(rows))
+            step[1:] = np.sum(np.abs(np.diff(normalised, axis=0)), axis=1)
+            if previous is not None:
+                step[0] = np.sum(np.abs(normalised[0] - previous))
+            previous = normalised[-1]
+            flux[rows] = step
+            mfcc[rows] = np.log(power @ _mel_matrix().T + 1e-10) @ _dct_matrix().T
     loud = active & (rms_db > peak - 30)  # quieter frames are never counted as voiced
     # pitch every 20 ms (pyin's default hop is ~23 ms); odd frames take the one before
     f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2)
@@ -343,8 +365,12 @@ def mfcc40_means(x: np.ndarray) -> np.ndarray:
     if len(x) < n_fft:
         x = np.pad(x, (0, n_fft - len(x)))
     frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft + 1)[:-1], axis=1)) ** 2
     mel_fb, dct = _baseline_matrices()
-    mel_db = 10 * np.log10(np.maximum(power @ mel_fb.T, 1e-10))
+    window = np.hanning(n_fft + 1)[:-1]
+    mel_db = np.empty((len(frames), mel_fb.shape[0]))
+    for start in range(0, len(frames), CHUNK_FRAMES):  # bounded memory, same result
+        chunk = frames[start : start + CHUNK_FRAMES]
+        power = np.abs(np.fft.rfft(chunk * window, axis=1)) ** 2
+        mel_db[start : start + len(chunk)] = 10 * np.log10(np.maximum(power @ mel_fb.T, 1e-10))
     mel_db = np.maximum(mel_db, mel_db.max() - 80)
     return (mel_db @ dct.T).mean(axis=0).astype(np.float32)

@@ -108,3 +108,22 @@ def test_aggregate_over_a_sub_range_matches_that_part():
     high = aggregate(tracks, half + 5, None)
     assert feature(high, "f0_mean") - feature(low, "f0_mean") == pytest.approx(12, abs=0.2)
     assert len(t) == 2 * SR
+
+
+def test_long_signals_are_processed_in_chunks_with_the_same_result(monkeypatch):
+    from emolab.features import audio
+
+    rng = np.random.default_rng(3)
+    t = np.arange(4 * 16_000) / 16_000
+    x = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))
+         + 0.01 * rng.standard_normal(t.size)).astype(np.float32)  # fmt: skip
+    whole = audio.frame_tracks(x)
+    baseline = audio.mfcc40_means(x)
+    monkeypatch.setattr(audio, "CHUNK_FRAMES", 37)  # many chunks, boundaries everywhere
+    chunked = audio.frame_tracks(x)
+    for name in ("f0_st", "rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness",
+                 "flux", "mfcc"):  # fmt: skip
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12,
+                                   atol=1e-12, err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(audio.mfcc40_means(x), baseline, rtol=1e-6)
+    assert whole.flux[whole.active].any()
