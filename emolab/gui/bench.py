@@ -96,6 +96,8 @@ print(json.dumps({
     "median_switch_latency_ms": round(statistics.median(latencies) * 1000, 1),
     "worst_gui_stall_per_switch_ms": round(max(stalls) * 1000, 1),
     "median_gui_stall_per_switch_ms": round(statistics.median(stalls) * 1000, 1),
+    "p95_gui_stall_per_switch_ms": round(statistics.quantiles(stalls, n=20)[-1] * 1000, 1),
+    "gui_stalls_over_50_ms": sum(s > 0.05 for s in stalls),
 }), flush=True)
 window.close()
 """
