@@ -113,6 +113,16 @@ def _dct_matrix(n_out: int = N_MFCC, n_in: int = N_MELS) -> np.ndarray:
     return m
 
 
+def _running_energy(x: np.ndarray) -> np.ndarray:
+    """[0, x0², x0² + x1², …] (float64), built in one array: no temporaries as long as
+    the signal, which matters for hour-long recordings."""
+    squares = np.empty(len(x) + 1)
+    squares[0] = 0.0
+    np.multiply(x, x, out=squares[1:])
+    np.cumsum(squares[1:], out=squares[1:])
+    return squares
+
+
 @cache
 def _window() -> np.ndarray:
     return np.hanning(N_FFT + 1)[:-1]
@@ -145,7 +155,7 @@ def yin(
     """
     x = np.asarray(x, dtype=np.float64)
     n_frames = 1 + max(0, (len(x) - N_FFT)) // HOP
-    x = np.convolve(x, _halfband(), mode="same")[::2]
+    x = np.ascontiguousarray(np.convolve(x, _halfband(), mode="same")[::2])
     sr, hop, window = sr // 2, HOP // 2, YIN_WINDOW // 2
     tau_min, tau_max = int(sr / F0_MAX), int(np.ceil(sr / F0_MIN))
     f0_all = np.zeros(n_frames)
@@ -156,7 +166,7 @@ def yin(
     span = window + tau_max
     x = np.pad(x, (0, max(0, (n_frames - 1) * hop + span - len(x))))
     # energies of the lagged windows from one running sum over the whole signal
-    squares = np.concatenate([[0.0], np.cumsum(x**2)])
+    squares = _running_energy(x)
     # chunks of frames keep memory bounded for long recordings (each frame is independent)
     for first in range(0, chosen.size, CHUNK_FRAMES):
         part = chosen[first : first + CHUNK_FRAMES]
@@ -216,7 +226,7 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
         x = np.pad(x, (0, N_FFT - len(x)))
         flags.add("short")
     n = 1 + (len(x) - N_FFT) // HOP
-    squares = np.concatenate([[0.0], np.cumsum(x * x)])
+    squares = _running_energy(x)
     starts = np.arange(n) * HOP
     rms = np.sqrt(np.maximum(squares[starts + N_FFT] - squares[starts], 0) / N_FFT)
     rms_db = 20 * np.log10(rms + 1e-10)
