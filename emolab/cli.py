@@ -479,8 +479,11 @@ def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = N
     parser = build_parser()
     argv = list(argv)
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if argv and not argv[0].startswith("-") and argv[0] not in commands:
-        # `emolab FILE` (what the desktop entry runs) opens the app on that project
+    first = argv[0] if argv else ""
+    if (first and not first.startswith("-") and first not in commands
+            and (first.endswith(".emolab") or Path(first).exists())):  # fmt: skip
+        # `emolab FILE` (what the desktop entry runs) opens the app on that project; a
+        # mistyped command still gets argparse's "invalid choice"
         argv = ["gui", *argv]
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

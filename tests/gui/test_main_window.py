@@ -108,3 +108,6 @@ def test_emolab_with_a_file_argument_opens_the_app_on_it(tmp_path):
     assert opened == [path]
     assert run(["gui", str(path)], launch_gui=lambda p: opened.append(p) or 0) == 0
     assert opened == [path, path]
+    with pytest.raises(SystemExit):  # a mistyped command is not taken for a file
+        run(["improt", str(path)], launch_gui=lambda p: opened.append(p) or 0)
+    assert opened == [path, path]
