@@ -565,8 +565,6 @@ class MainWindow(QMainWindow):
         if part is not media:
             media.problems += part.problems
         self._awaiting.discard(kind)
-        if kind == "audio" and "motion" in self._awaiting and self._read_motion is not None:
-            self._read_motion()
         # the time axis comes from the audio; from the movement when there is no audio
         # (none in the project, or it could not be read)
         audio_failed = kind == "motion" and media.samples is None and self._time_part == "audio"
@@ -580,6 +578,8 @@ class MainWindow(QMainWindow):
             self.media_ready = True
             if media.problems:
                 self.statusBar().showMessage("; ".join(media.problems), 15000)
+        elif kind == "audio" and self._read_motion is not None:
+            self._read_motion()  # after the audio is on screen: the parser holds the GIL
 
     def _show_time_axis(self, media) -> None:
         """The waveform, clock and timeline of the open recording (once its audio, or for a

@@ -260,12 +260,16 @@ class WaveformView(QWidget):
         drawn_columns = max(round(columns * (end - start) / max(window.span, 1e-9)), 1)
         x, y = waveform_trace(self._samples, self._samplerate, start, end, drawn_columns)
         self.curve.setData(x, y, skipFiniteCheck=True)
-        if window.span <= DETAIL_SPECTROGRAM_MAX_S:
-            # a frame per two pixel columns: its colours cost half of a frame per column
-            frames = max(drawn_columns // 2, 1)
+        overview = self._overview.spectrogram
+        # a frame per two pixel columns: its colours cost half of a frame per column
+        frames = max(drawn_columns // 2, 1)
+        overview_hop = (overview.end_s - overview.start_s) / max(len(overview.power_db), 1)
+        if window.span <= DETAIL_SPECTROGRAM_MAX_S and overview_hop > 1.01 * max(
+            0.01, (end - start) / frames
+        ):
             shown = spectrogram_span(self._samples, self._samplerate, start, end, frames)
-        else:
-            shown = self._overview.spectrogram
+        else:  # the overview is as fine as the detail would be (short recordings), or wider
+            shown = overview
         if shown is not self._shown_spectrogram:
             self.image.setImage(shown.power_db, autoLevels=False, levels=self._levels)
             self.image.setRect(shown.start_s, 0, shown.end_s - shown.start_s, shown.top_hz / 1000)
