@@ -123,6 +123,15 @@ def _running_energy(x: np.ndarray) -> np.ndarray:
     return squares
 
 
+def _segment(x: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """``x[start:stop]`` as float64, zeros where it reaches outside the signal."""
+    out = np.zeros(stop - start)
+    a, b = max(start, 0), min(stop, len(x))
+    if b > a:
+        out[a - start : b - start] = x[a:b]
+    return out
+
+
 @cache
 def _window() -> np.ndarray:
     return np.hanning(N_FFT + 1)[:-1]
@@ -151,27 +160,30 @@ def yin(
     16 kHz signal. The search runs at 8 kHz (F0 ≤ 500 Hz needs nothing above 4 kHz).
 
     ``frames`` (indices) restricts the search to frames worth it (loud enough to be
-    voiced); the others get F0 0 and aperiodicity 1.
+    voiced); the others get F0 0 and aperiodicity 1. Frames are searched a block at a
+    time, each block decimating only its own stretch of the signal, so memory does not
+    grow with the recording's length.
     """
-    x = np.asarray(x, dtype=np.float64)
     n_frames = 1 + max(0, (len(x) - N_FFT)) // HOP
-    x = np.ascontiguousarray(np.convolve(x, _halfband(), mode="same")[::2])
     sr, hop, window = sr // 2, HOP // 2, YIN_WINDOW // 2
     tau_min, tau_max = int(sr / F0_MAX), int(np.ceil(sr / F0_MIN))
     f0_all = np.zeros(n_frames)
     aperiodicity_all = np.ones(n_frames)
     chosen = np.arange(n_frames) if frames is None else np.asarray(frames, dtype=int)
-    if chosen.size == 0:
-        return f0_all, aperiodicity_all
     span = window + tau_max
-    x = np.pad(x, (0, max(0, (n_frames - 1) * hop + span - len(x))))
-    # energies of the lagged windows from one running sum over the whole signal
-    squares = _running_energy(x)
-    # chunks of frames keep memory bounded for long recordings (each frame is independent)
+    taps = _halfband()
+    half = len(taps) // 2
+    decimated_length = (len(x) + 1) // 2  # samples of the whole 8 kHz signal
     for first in range(0, chosen.size, CHUNK_FRAMES):
         part = chosen[first : first + CHUNK_FRAMES]
+        # this block's stretch of the 8 kHz signal: low-pass (zeros beyond the ends, as
+        # a whole-signal 'same' convolution has), then every other sample
+        lo, hi = int(part[0]) * hop, int(part[-1]) * hop + span
+        stretch = _segment(x, 2 * lo - half, 2 * hi - 1 + half)
+        y = np.convolve(stretch, taps, mode="valid")[::2]
+        y[max(decimated_length - lo, 0) :] = 0.0  # past the end of the signal
         f0_all[part], aperiodicity_all[part] = _yin_frames(
-            x, squares, part * hop, sr, window, tau_min, tau_max
+            y, _running_energy(y), (part - part[0]) * hop, sr, window, tau_min, tau_max
         )
     return f0_all, aperiodicity_all
 
@@ -220,15 +232,22 @@ def _yin_frames(x, squares, starts, sr, window, tau_min, tau_max):
 
 def frame_tracks(x: np.ndarray) -> AudioFrames:
     """Frame-level tracks of mono 16 kHz samples (spectral tracks only where not silent)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype != np.float32:
+        x = x.astype(np.float64, copy=False)
     flags: set[str] = set()
     if len(x) < N_FFT:
         x = np.pad(x, (0, N_FFT - len(x)))
         flags.add("short")
     n = 1 + (len(x) - N_FFT) // HOP
-    squares = _running_energy(x)
-    starts = np.arange(n) * HOP
-    rms = np.sqrt(np.maximum(squares[starts + N_FFT] - squares[starts], 0) / N_FFT)
+    rms = np.empty(n)
+    # a block of frames at a time, each from the running energy of its own stretch
+    for first in range(0, n, CHUNK_FRAMES):
+        count = min(CHUNK_FRAMES, n - first)
+        squares = _running_energy(_segment(x, first * HOP, (first + count - 1) * HOP + N_FFT))
+        starts = np.arange(count) * HOP
+        rms[first : first + count] = squares[starts + N_FFT] - squares[starts]
+    rms = np.sqrt(np.maximum(rms, 0) / N_FFT)
     rms_db = 20 * np.log10(rms + 1e-10)
     peak = rms_db.max()
     active = rms_db > peak - TRIM_DB
@@ -243,7 +262,9 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
     mfcc = np.zeros((n, N_MFCC))
     all_rows = np.flatnonzero(active)
     if all_rows.size:
-        view = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32), N_FFT)[::HOP]
+        view = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32, copy=False), N_FFT)[
+            ::HOP
+        ]
         freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
         previous = None  # the last normalised spectrum of the chunk before (for flux)
         # chunks of frames keep memory bounded for long recordings; every quantity is per
@@ -371,16 +392,16 @@ def mfcc40_means(x: np.ndarray) -> np.ndarray:
     """The source project's baseline: means of 40 MFCCs over the whole file (no trimming),
     2048-point frames every 512 samples, 128 mel bands, log power in dB."""
     n_fft, hop = 2048, 512
-    x = np.asarray(x, dtype=np.float64)
-    if len(x) < n_fft:
-        x = np.pad(x, (0, n_fft - len(x)))
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
+    x = np.asarray(x)
+    n = 1 + (max(len(x), n_fft) - n_fft) // hop
     mel_fb, dct = _baseline_matrices()
     window = np.hanning(n_fft + 1)[:-1]
-    mel_db = np.empty((len(frames), mel_fb.shape[0]))
-    for start in range(0, len(frames), CHUNK_FRAMES):  # bounded memory, same result
-        chunk = frames[start : start + CHUNK_FRAMES]
+    mel_db = np.empty((n, mel_fb.shape[0]))
+    for first in range(0, n, CHUNK_FRAMES):  # a stretch at a time: bounded memory
+        count = min(CHUNK_FRAMES, n - first)
+        stretch = _segment(x, first * hop, (first + count - 1) * hop + n_fft)
+        chunk = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop]
         power = np.abs(np.fft.rfft(chunk * window, axis=1)) ** 2
-        mel_db[start : start + len(chunk)] = 10 * np.log10(np.maximum(power @ mel_fb.T, 1e-10))
+        mel_db[first : first + count] = 10 * np.log10(np.maximum(power @ mel_fb.T, 1e-10))
     mel_db = np.maximum(mel_db, mel_db.max() - 80)
     return (mel_db @ dct.T).mean(axis=0).astype(np.float32)

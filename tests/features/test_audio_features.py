@@ -123,7 +123,8 @@ def test_long_signals_are_processed_in_chunks_with_the_same_result(monkeypatch):
     chunked = audio.frame_tracks(x)
     for name in ("f0_st", "rms_db", "zcr", "centroid", "bandwidth", "rolloff", "flatness",
                  "flux", "mfcc"):  # fmt: skip
-        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12,
-                                   atol=1e-12, err_msg=name)  # fmt: skip
+        # blocks keep running sums short: only their rounding may differ
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-9,
+                                   atol=1e-9, err_msg=name)  # fmt: skip
     np.testing.assert_allclose(audio.mfcc40_means(x), baseline, rtol=1e-6)
     assert whole.flux[whole.active].any()
