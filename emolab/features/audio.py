@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -123,7 +124,15 @@ def _running_energy(x: np.ndarray) -> np.ndarray:
     return squares
 
 
-def _segment(x: np.ndarray, start: int, stop: int) -> np.ndarray:
+@runtime_checkable
+class Signal(Protocol):
+    """Mono samples that can be read a stretch at a time: ``len()`` and ``[a:b]``."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, stretch: slice) -> np.ndarray: ...
+
+
+def _segment(x: np.ndarray | Signal, start: int, stop: int) -> np.ndarray:
     """``x[start:stop]`` as float64, zeros where it reaches outside the signal."""
     out = np.zeros(stop - start)
     a, b = max(start, 0), min(stop, len(x))
@@ -154,7 +163,10 @@ def _halfband() -> np.ndarray:
 
 
 def yin(
-    x: np.ndarray, frames: np.ndarray | None = None, sr: int = SAMPLE_RATE
+    x: np.ndarray | Signal,
+    frames: np.ndarray | None = None,
+    sr: int = SAMPLE_RATE,
+    length: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """F0 (Hz, 0 where unvoiced) and aperiodicity (CMNDF minimum) per 10 ms frame of a
     16 kHz signal. The search runs at 8 kHz (F0 ≤ 500 Hz needs nothing above 4 kHz).
@@ -164,7 +176,8 @@ def yin(
     time, each block decimating only its own stretch of the signal, so memory does not
     grow with the recording's length.
     """
-    n_frames = 1 + max(0, (len(x) - N_FFT)) // HOP
+    length = len(x) if length is None else length  # samples, zeros past the signal's end
+    n_frames = 1 + max(0, (length - N_FFT)) // HOP
     sr, hop, window = sr // 2, HOP // 2, YIN_WINDOW // 2
     tau_min, tau_max = int(sr / F0_MAX), int(np.ceil(sr / F0_MIN))
     f0_all = np.zeros(n_frames)
@@ -173,7 +186,7 @@ def yin(
     span = window + tau_max
     taps = _halfband()
     half = len(taps) // 2
-    decimated_length = (len(x) + 1) // 2  # samples of the whole 8 kHz signal
+    decimated_length = (length + 1) // 2  # samples of the whole 8 kHz signal
     for first in range(0, chosen.size, CHUNK_FRAMES):
         part = chosen[first : first + CHUNK_FRAMES]
         # this block's stretch of the 8 kHz signal: low-pass (zeros beyond the ends, as
@@ -230,16 +243,21 @@ def _yin_frames(x, squares, starts, sr, window, tau_min, tau_max):
     return np.where(centre < 0.25, sr / period, 0.0), centre
 
 
-def frame_tracks(x: np.ndarray) -> AudioFrames:
-    """Frame-level tracks of mono 16 kHz samples (spectral tracks only where not silent)."""
-    x = np.asarray(x)
-    if x.dtype != np.float32:
-        x = x.astype(np.float64, copy=False)
+def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
+    """Frame-level tracks of mono 16 kHz samples (spectral tracks only where not silent).
+
+    ``x`` is an array or any :class:`Signal` (e.g. a file read a stretch at a time):
+    every step reads one stretch at a time, so memory does not follow the length."""
+    if not isinstance(x, Signal):
+        x = np.asarray(x)
+        if x.dtype != np.float32:
+            x = x.astype(np.float64, copy=False)
     flags: set[str] = set()
-    if len(x) < N_FFT:
-        x = np.pad(x, (0, N_FFT - len(x)))
+    length = len(x)
+    if length < N_FFT:  # read as zeros past the end
+        length = N_FFT
         flags.add("short")
-    n = 1 + (len(x) - N_FFT) // HOP
+    n = 1 + (length - N_FFT) // HOP
     rms = np.empty(n)
     # a block of frames at a time, each from the running energy of its own stretch
     for first in range(0, n, CHUNK_FRAMES):
@@ -262,16 +280,16 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
     mfcc = np.zeros((n, N_MFCC))
     all_rows = np.flatnonzero(active)
     if all_rows.size:
-        view = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32, copy=False), N_FFT)[
-            ::HOP
-        ]
         freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
         previous = None  # the last normalised spectrum of the chunk before (for flux)
         # chunks of frames keep memory bounded for long recordings; every quantity is per
         # frame (flux carries one row over), so the result does not depend on the chunking
         for start in range(0, all_rows.size, CHUNK_FRAMES):
             rows = all_rows[start : start + CHUNK_FRAMES]
-            frames = view[rows]
+            stretch = _segment(x, int(rows[0]) * HOP, int(rows[-1]) * HOP + N_FFT)
+            frames = np.lib.stride_tricks.sliding_window_view(stretch.astype(np.float32), N_FFT)[
+                ::HOP
+            ][rows - rows[0]]
             signs = np.signbit(frames)
             zcr[rows] = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
             spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
@@ -295,7 +313,7 @@ def frame_tracks(x: np.ndarray) -> AudioFrames:
             mfcc[rows] = np.log(power @ _mel_matrix().T + 1e-10) @ _dct_matrix().T
     loud = active & (rms_db > peak - 30)  # quieter frames are never counted as voiced
     # pitch every 20 ms (pyin's default hop is ~23 ms); odd frames take the one before
-    f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2)
+    f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2, length=length)
     f0 = f0[:n]
     f0[1::2] = f0[0::2][: len(f0[1::2])]
     voiced = (f0 > 0) & loud
@@ -388,11 +406,12 @@ def _baseline_matrices() -> tuple[np.ndarray, np.ndarray]:
     return weights, _dct_matrix(40, n_mels)
 
 
-def mfcc40_means(x: np.ndarray) -> np.ndarray:
+def mfcc40_means(x: np.ndarray | Signal) -> np.ndarray:
     """The source project's baseline: means of 40 MFCCs over the whole file (no trimming),
     2048-point frames every 512 samples, 128 mel bands, log power in dB."""
     n_fft, hop = 2048, 512
-    x = np.asarray(x)
+    if not isinstance(x, Signal):
+        x = np.asarray(x)
     n = 1 + (max(len(x), n_fft) - n_fft) // hop
     mel_fb, dct = _baseline_matrices()
     window = np.hanning(n_fft + 1)[:-1]

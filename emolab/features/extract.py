@@ -33,14 +33,27 @@ BASELINE_EXTRACTOR = ("mfcc40", "1")
 
 
 def audio_file_features(path: str | Path) -> MediaFeatures:
-    from emolab.io.audio import FEATURE_SAMPLERATE, load_for_features
+    """Features of an audio file. A file already at the analysis rate that is longer than
+    a minute is read a stretch at a time (memory does not follow its length); others are
+    decoded and resampled whole."""
+    from emolab.io.audio import FEATURE_SAMPLERATE, MonoStream, load_for_features, read_audio_info
+    from emolab.io.boundary import reader_boundary
 
-    samples = load_for_features(path)
+    info = read_audio_info(path)
+    if info.samplerate == FEATURE_SAMPLERATE and info.frames > 60 * FEATURE_SAMPLERATE:
+        with reader_boundary(MonoStream)(path) as stream:
+            return _audio_features(stream, len(stream))
+    return _audio_features(load_for_features(path), None)
+
+
+def _audio_features(samples, n_samples: int | None) -> MediaFeatures:
+    from emolab.io.audio import FEATURE_SAMPLERATE
+
     tracks = audio_features.frame_tracks(samples)
     flags = set(tracks.flags)
     if not tracks.voiced.any():
         flags.add("unvoiced")
-    duration = len(samples) / FEATURE_SAMPLERATE
+    duration = (len(samples) if n_samples is None else n_samples) / FEATURE_SAMPLERATE
     return MediaFeatures(
         modality="audio",
         vector=audio_features.aggregate(tracks),

@@ -171,6 +171,54 @@ def read_audio(path: str | Path) -> AudioClip:
     return AudioClip(samples=samples, samplerate=samplerate, path=path)
 
 
+class MonoStream:
+    """An audio file as mono float32 samples read a stretch at a time (``len()`` and
+    ``stream[a:b]``), so long files are analysed without holding them whole. Bad samples
+    and decoding failures raise the same typed errors as :func:`read_audio`. Use as a
+    context manager (it keeps the file open)."""
+
+    def __init__(self, path: str | Path):
+        import soundfile as sf
+
+        self.path = Path(path)
+        self.info = read_audio_info(self.path)
+        try:
+            self._file = sf.SoundFile(os.fsencode(self.path))
+        except (RuntimeError, ValueError, TypeError, EOFError, OverflowError) as exc:
+            raise _decode_error(exc, self.path) from exc
+        self.samplerate = int(self._file.samplerate)
+
+    def __enter__(self) -> MonoStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return self.info.frames
+
+    def __getitem__(self, stretch: slice) -> np.ndarray:
+        start, stop = max(stretch.start or 0, 0), min(stretch.stop or 0, self.info.frames)
+        if stop <= start:
+            return np.zeros(0, np.float32)
+        try:
+            self._file.seek(start)
+            block = self._file.read(stop - start, dtype="float32", always_2d=True)
+        except (RuntimeError, ValueError, TypeError, EOFError, OverflowError) as exc:
+            raise _decode_error(exc, self.path) from exc
+        if block.shape[0] < stop - start:
+            raise CorruptFile(
+                f"truncated: could not decode samples {start}–{stop} of {self.info.frames}",
+                self.path,
+            )
+        if not np.isfinite(block).all():
+            raise BadSamples("has NaN or infinite samples", self.path)
+        peak = float(np.abs(block).max()) if block.size else 0.0
+        if peak > MAX_SAMPLE_MAGNITUDE:
+            raise BadSamples(f"sample values reach {peak:.3g}; full scale is ±1", self.path)
+        return block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
+
+
 def resample(signal: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Resample a 1-D signal between integer rates (Hz) with libsoxr."""
     if rate_in == rate_out:

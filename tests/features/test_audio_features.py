@@ -128,3 +128,46 @@ def test_long_signals_are_processed_in_chunks_with_the_same_result(monkeypatch):
                                    atol=1e-9, err_msg=name)  # fmt: skip
     np.testing.assert_allclose(audio.mfcc40_means(x), baseline, rtol=1e-6)
     assert whole.flux[whole.active].any()
+
+
+def test_a_long_file_read_a_stretch_at_a_time_gives_the_same_features(tmp_path):
+    import soundfile as sf
+
+    from emolab.features import extract
+
+    rng = np.random.default_rng(5)
+    t = np.arange(65 * 16_000) / 16_000  # over a minute: streamed
+    pitch = 140 + 40 * np.sin(2 * np.pi * 0.2 * t)
+    x = 0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / 16_000) * (np.sin(2 * np.pi * 0.5 * t) > 0)
+    path = tmp_path / "02-01-01-01-01-01-01.wav"
+    sf.write(path, (x + 0.003 * rng.standard_normal(t.size)).astype(np.float32), 16_000,
+             subtype="FLOAT")  # fmt: skip
+    streamed = extract.audio_file_features(path)
+    whole = extract._audio_features(_whole_signal(path), None)
+    np.testing.assert_allclose(streamed.vector, whole.vector, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(streamed.windows, whole.windows, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(streamed.baseline, whole.baseline, rtol=1e-6, atol=1e-6)
+    assert streamed.flags == whole.flags
+
+
+def _whole_signal(path):
+    from emolab.io.audio import load_for_features
+
+    return load_for_features(path)
+
+
+def test_a_stream_refuses_bad_samples_with_a_typed_error(tmp_path):
+    import soundfile as sf
+
+    from emolab.core.errors import BadSamples
+    from emolab.io.audio import MonoStream
+
+    x = np.zeros(70 * 16_000, np.float32)
+    x[50 * 16_000] = np.nan
+    path = tmp_path / "bad.wav"
+    sf.write(path, x, 16_000, subtype="FLOAT")
+    with MonoStream(path) as stream:
+        assert len(stream) == x.size
+        assert stream[0:100].dtype == np.float32
+        with pytest.raises(BadSamples, match=r"bad\.wav"):
+            stream[49 * 16_000 : 51 * 16_000]
