@@ -220,8 +220,36 @@ def _long_pair(tmp: Path, minutes: float = 60.0) -> dict:
     )  # fmt: skip
     lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
     if child.returncode == 0 and lines:
-        return json.loads(lines[-1])
+        return {**json.loads(lines[-1]), **_long_pair_suggestion(path)}
     return {"long_pair_60min_failed": child.stderr.strip().splitlines()[-6:]}
+
+
+SUGGEST_SCRIPT = """
+import json, resource, sys, time
+from emolab.core.progress import run_to_end
+from emolab.project.models import predict_missing
+from emolab.project.store import Project
+start = time.perf_counter()
+with Project.open(sys.argv[1]) as project:
+    report = run_to_end(predict_missing(project))
+print(json.dumps({
+    "long_pair_60min_suggestion_s": round(time.perf_counter() - start, 1),
+    "long_pair_60min_suggestion_peak_rss_mb": round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "long_pair_60min_suggestions_added": report.added,
+}), flush=True)
+"""
+
+
+def _long_pair_suggestion(path: Path) -> dict:
+    """Features and suggestion of the long pair from scratch, in a fresh process: time and
+    peak resident memory (what the window's suggestion job costs for such a recording)."""
+    child = subprocess.run([sys.executable, "-c", SUGGEST_SCRIPT, str(path)],
+                           capture_output=True, text=True, timeout=900)  # fmt: skip
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if child.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"long_pair_60min_suggestion_failed": child.stderr.strip().splitlines()[-3:]}
 
 
 def _switch_stress(demo: Path, switches: int = 2000, hang_after_s: float = 60.0) -> dict:
