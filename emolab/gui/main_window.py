@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self.model_id: int | None = None
         self.predictions_ready = False  # set when the suggestion job of this project ends
         self.media_ready = False  # set when the open recording's media are on screen
+        self._model_info = None  # (model id, its ModelInfo), read once per model
+        self._suggestion_cache = None  # ((recording id, model id), its suggestions)
         self._media = None  # the open recording's media, filled in as its parts arrive
         self._awaiting: set[str] = set()  # parts still being decoded: 'audio', 'motion'
         self._time_part = "audio"  # the part that gives the open recording its time axis
@@ -365,6 +367,7 @@ class MainWindow(QMainWindow):
 
         row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
         self.model_id = row[0] if row else None
+        self._model_info = self._suggestion_cache = None  # new suggestions or model
         rater = self.session.rater_id if self.session else None
         if first_page:
             self._show_rows(first_browser_rows(self.project, rater, self.model_id), final=False)
@@ -792,10 +795,18 @@ class MainWindow(QMainWindow):
             if track:
                 self.waveform.set_track(None, waiting=waiting)
             return
-        info = next((m for m in models(self.project) if m.id == self.model_id), None)
+        # cached per model and per recording: reading and decoding cards and emotion tracks
+        # (JSON) cost tens of milliseconds, twice per switch otherwise
+        if self._model_info is None or self._model_info[0] != self.model_id:
+            info = next((m for m in models(self.project) if m.id == self.model_id), None)
+            self._model_info = (self.model_id, info)
+        info = self._model_info[1]
         if info is not None:
             panel.set_model(info.name, info.card)
-        found = suggestions(self.project, self.recording_id, self.model_id)
+        key = (self.recording_id, self.model_id)
+        if self._suggestion_cache is None or self._suggestion_cache[0] != key:
+            self._suggestion_cache = (key, suggestions(self.project, *key))
+        found = self._suggestion_cache[1]
         mine = self.session.rating() if self.session else None
         hidden = self.hide_action.isChecked() and (mine is None or mine.emotion is None)
         if track:
