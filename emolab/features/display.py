@@ -242,13 +242,6 @@ class RecordingMedia:
         return self.motion.duration if self.motion is not None else 0.0
 
 
-def _mono(samples: np.ndarray) -> np.ndarray:
-    """A 1-D float32 mono signal; a mono file's only channel is used without a copy."""
-    if samples.shape[1] == 1:
-        return samples[:, 0]
-    return samples.mean(axis=1, dtype=np.float32)
-
-
 def load_recording_media(
     recording_id: int,
     audio_path: Path | None,
@@ -264,7 +257,7 @@ def load_recording_media(
         yield Progress(0, 2, "reading audio")
         try:
             clip = read_audio(audio_path)
-            media.samples, media.samplerate = _mono(clip.samples), clip.samplerate
+            media.samples, media.samplerate = clip.mono(), clip.samplerate
             media.audio_path = audio_path
         except (EmolabError, OSError) as exc:
             media.problems.append(str(exc))

@@ -690,16 +690,18 @@ class MainWindow(QMainWindow):
         self.rating_form.show_rating(self._title(), rating)
         self.undo_action.setEnabled(bool(self.session and self.session.can_undo))
         self.redo_action.setEnabled(bool(self.session and self.session.can_redo))
-        self._show_save_state()
+        self._show_save_state(rating)
 
-    def _show_save_state(self) -> bool:
-        """Render the save state everywhere it shows; True when everything is saved."""
+    def _show_save_state(self, rating=...) -> bool:
+        """Render the save state everywhere it shows; True when everything is saved.
+        ``rating``: the open recording's rating when the caller has just read it."""
         writes = self.writes
         if writes is None:
             self.save_label.setText("")
             return True
         state = writes.state
-        rating = self.session.rating() if self.session and self.recording_id else None
+        if rating is ...:
+            rating = self.session.rating() if self.session and self.recording_id else None
         self.rating_form.show_save_state(rating, state.value, writes.describe())
         if state is SaveState.SAVED:
             self._retry_timer.stop()

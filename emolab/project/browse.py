@@ -128,6 +128,14 @@ SEARCHED = ("key", "participant", "emotion", "intensity", "statement", "repetiti
             "collection", "modalities", "status", "suggestion")  # fmt: skip
 
 
+_SEARCHED_INDICES = [BrowserRow._fields.index(f) for f in SEARCHED]
+
+
+def _search_text(row: BrowserRow) -> str:
+    """What the text filter searches in a row (lower case)."""
+    return " ".join([str(row[i]) for i in _SEARCHED_INDICES]).lower()
+
+
 class RecordingTable:
     """Rows in view order: filtered by facets and text, sorted by one field (Qt-free)."""
 
@@ -164,8 +172,7 @@ class RecordingTable:
 
     def _search_index(self) -> list[str]:
         if self._haystack is None:
-            fields = [BrowserRow._fields.index(f) for f in SEARCHED]
-            self._haystack = [" ".join([str(r[i]) for i in fields]).lower() for r in self.rows]
+            self._haystack = [_search_text(r) for r in self.rows]
         return self._haystack
 
     def update_row(self, row: BrowserRow) -> int | None:
@@ -177,9 +184,8 @@ class RecordingTable:
         if i is None:
             return None
         self.rows[i] = row
-        if self._haystack is not None:
-            self._haystack = None
-            self._search_index()
+        if self._haystack is not None:  # one row's text, not the whole index again
+            self._haystack[i] = _search_text(row)
         self._facet_values = {}
         return self.position_of(row.recording_id)
 

@@ -224,7 +224,8 @@ class Project:
             con = _sqlite_connect(f"{path.as_uri()}?mode=rwc")
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"cannot be created: {exc}", path) from exc
-        return cls._prepare(path, con, new=True, busy_timeout_ms=BUSY_TIMEOUT_MS)
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return cls._prepare(path, con, new=True)
 
     @classmethod
     def open(
@@ -279,8 +280,7 @@ class Project:
                         path,
                     )
                 cls._backup(con, path, version)
-            return cls._prepare(path, con, new=False, busy_timeout_ms=busy_timeout_ms,
-                                read_only=read_only)  # fmt: skip
+            return cls._prepare(path, con, new=False, read_only=read_only)
         except BaseException:
             con.close()
             raise
@@ -300,10 +300,9 @@ class Project:
             raise ProjectError(f"could not be backed up before updating it: {exc}", path) from exc
 
     @classmethod
-    def _prepare(cls, path: Path, con: sqlite3.Connection, new: bool, busy_timeout_ms: int,
+    def _prepare(cls, path: Path, con: sqlite3.Connection, new: bool,
                  read_only: bool = False) -> Project:  # fmt: skip
         try:
-            con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             if not read_only:
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")

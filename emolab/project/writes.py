@@ -52,7 +52,6 @@ class WriteQueue:
         self.problem: WriteProblem | None = None
         self.message = ""
         self.dropped: list[str] = []  # writes refused for good (with the reason)
-        self.saved_count = 0
 
     @property
     def state(self) -> SaveState:
@@ -85,7 +84,6 @@ class WriteQueue:
                 self.dropped.append(f"{write.description}: {exc.reason}")
                 continue
             self._pending.popleft()
-            self.saved_count += 1
         self.problem = None
         self.message = ""
         return SaveState.SAVED

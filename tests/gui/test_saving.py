@@ -73,9 +73,9 @@ def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
         window.handle_key(Qt.Key.Key_4, NONE)  # sad
         assert window.rating_form.emotion_group.checkedButton().text().endswith("sad")
         assert window.writes.state.value == "pending"
-        tries = window.writes.saved_count, []
-        window._retry_timer.timeout.connect(lambda: tries[1].append(1))
-        qtbot.waitUntil(lambda: len(tries[1]) >= 3, timeout=10_000)
+        tries = []
+        window._retry_timer.timeout.connect(lambda: tries.append(1))
+        qtbot.waitUntil(lambda: len(tries) >= 3, timeout=10_000)
         assert window.writes.state.value == "pending"
         assert "Not saved yet" in window.rating_form.saved.text()
         assert window.rating_form.retry_button.isVisible()
