@@ -35,7 +35,7 @@ def run_app(project: Path | None = None, argv: list[str] | None = None) -> int:
         if recent:
             window.open_project(recent[0])
         else:
-            window.open_demo()
+            window.files.open_demo()
     return _exec(app, window)
 
 

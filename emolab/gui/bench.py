@@ -300,8 +300,7 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from emolab.gui.main_window import MainWindow
 app = QApplication([])
-window = MainWindow(use_audio=False)
-window.PREDICT_DELAY_MS = 10**9  # the list alone is measured
+window = MainWindow(use_audio=False, predict_delay_ms=10**9)  # the list alone is measured
 window.resize(1400, 860)
 window.show()
 app.processEvents()

@@ -1,21 +1,25 @@
-"""Dialogs: importing a folder (progress, cancel, report)."""
+"""Dialogs: importing a folder (progress, cancel, report), problems, questions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from emolab.gui.workers import JobRunner
@@ -125,3 +129,52 @@ class ImportDialog(QDialog):
     def done(self, result: int) -> None:
         self.jobs.shutdown()
         super().done(result)
+
+
+def show_problem(parent: QWidget, title: str, text: str,
+                 icon: QMessageBox.Icon = QMessageBox.Icon.Warning) -> None:  # fmt: skip
+    """A message box whose text is shown as plain text (file names are never markup)."""
+    if len(text) > 2000:
+        text = text[:2000] + " …"
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def ask_rater(parent: QWidget) -> str:
+    """The rater name to store with every rating ('rater' when none is given)."""
+    name, ok = QInputDialog.getText(parent, "Who is rating?",
+                                    "Your rater name (stored with every rating):")  # fmt: skip
+    return name.strip() if ok and name.strip() else "rater"
+
+
+def confirm_discard(parent: QWidget, text: str) -> bool:
+    """Ask before closing with unsaved edits; True to close anyway."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved ratings", text,
+                      QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+                      parent)  # fmt: skip
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box.exec() == QMessageBox.StandardButton.Close
+
+
+def new_project(parent: QWidget) -> Path | None:
+    """Ask for a new project file and create it; None when cancelled or refused."""
+    from emolab.core.errors import EmolabError
+
+    path, _ = QFileDialog.getSaveFileName(parent, "New project", "", "emolab project (*.emolab)")
+    if not path:
+        return None
+    path = Path(path).with_suffix(".emolab")
+    try:
+        Project.create(path).close()
+    except EmolabError as exc:
+        show_problem(parent, "Cannot create project", str(exc))
+        return None
+    return path
+
+
+def choose_project(parent: QWidget) -> Path | None:
+    """Ask for a project file to open."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Open project", "",
+                                          "emolab project (*.emolab);;All files (*)")  # fmt: skip
+    return Path(path) if path else None

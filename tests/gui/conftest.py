@@ -39,7 +39,7 @@ def clock():
 def window(qtbot, gui_copy, clock):
     from emolab.gui.main_window import MainWindow
 
-    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False, predict_delay_ms=0)
     qtbot.addWidget(w)
     w.resize(1400, 860)
     w.show()

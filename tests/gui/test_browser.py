@@ -29,7 +29,7 @@ def test_selecting_a_row_opens_the_recording(qtbot, window):
     target = window.browser.model.rows[10].recording_id
     show_recording(qtbot, window, target)
     assert window.recording_id == target
-    assert window.recording.key in window.rating_form.title.text()
+    assert window.session.recording.key in window.rating_form.title.text()
 
 
 def test_audio_only_and_body_only_recordings_show_placeholders(qtbot, tmp_path, small_demo):
@@ -49,7 +49,7 @@ def test_audio_only_and_body_only_recordings_show_placeholders(qtbot, tmp_path, 
     assert window.wait_for_media()
     rows = {r.emotion: r for r in window.browser.model.rows}
     show_recording(qtbot, window, rows["happy"].recording_id)
-    assert window.motion is None
+    assert window.session.motion is None
     assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
     show_recording(qtbot, window, rows["sad"].recording_id)
     assert window.waveform._stack.currentWidget() is window.waveform.placeholder
@@ -75,7 +75,7 @@ def test_dock_layout_persists(qtbot, gui_copy):
 
 
 def test_validity_column_follows_ratings(window):
-    intended = window.recording.emotion
+    intended = window.session.recording.emotion
     window.rate("emotion", intended)
     row = next(r for r in window.browser.model.rows if r.recording_id == window.recording_id)
     assert row.validity == 1.0 and row.raters == 1

@@ -55,13 +55,13 @@ def test_first_launch_builds_and_opens_the_demo(qtbot, monkeypatch, small_demo):
     monkeypatch.setattr(demo, "build_demo_project", one_participant)
     window = MainWindow(use_audio=False)
     qtbot.addWidget(window)
-    monkeypatch.setattr("emolab.gui.main_window.QInputDialog.getText",
+    monkeypatch.setattr("emolab.gui.dialogs.QInputDialog.getText",
                         lambda *a, **k: ("first user", True))  # fmt: skip
-    window.open_demo()
+    window.files.open_demo()
     qtbot.waitUntil(lambda: window.project is not None, timeout=60_000)
     assert window.project.synthetic
     assert window.project.path == demo.default_demo_dir() / "demo.emolab"
-    assert window.data_badge.text() == "SYNTHETIC demo data"
-    assert window.rater_label.text() == "rater: first user"
+    assert window.status.data_badge.text() == "SYNTHETIC demo data"
+    assert window.status.rater_label.text() == "rater: first user"
     window.jobs.shutdown()
     window.close()

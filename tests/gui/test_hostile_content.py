@@ -43,7 +43,7 @@ def test_a_media_file_changed_since_import_is_detected_marked_and_the_rating_kep
         show_recording(qtbot, window, target)
     assert "changed on disk" in window.rating_form.notice.text()
     assert window.rating_form.notice.isVisible()
-    assert window.writes.state.value == "saved"
+    assert window.session.writes.state.value == "saved"
     changed = project.media_of(target, "audio")
     assert changed.changed_at is not None
     assert project.media_status(changed) == "changed"

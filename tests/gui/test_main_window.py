@@ -16,7 +16,7 @@ def test_main_window_opens_a_project(qtbot, tmp_path):
     window = MainWindow(use_audio=False)
     qtbot.addWidget(window)
     assert window.open_project(path, rater="tester")
-    assert window.rater_label.text() == "rater: tester"
+    assert window.status.rater_label.text() == "rater: tester"
     assert "p.emolab" in window.windowTitle()
     assert gui_settings.value("recent_projects")[0] == str(path)
     window.close()

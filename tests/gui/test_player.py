@@ -8,7 +8,7 @@ from emolab.project.store import Project
 
 
 def expected_frame(window, audio_time: float) -> int:
-    return window.motion.frame_at(audio_time + window.sync_offset)
+    return window.session.motion.frame_at(audio_time + window.session.timing.offset)
 
 
 def playhead(window) -> float:
@@ -16,7 +16,7 @@ def playhead(window) -> float:
 
 
 def test_skeleton_and_playhead_follow_the_clock(window, clock):
-    assert window.motion is not None and window.timeline.duration > 2
+    assert window.session.motion is not None and window.timeline.duration > 2
     window.playback.play()
     for _ in range(40):
         clock.advance(0.037)
@@ -51,10 +51,10 @@ def test_playback_rates(window, clock, rate):
 
 def test_sync_offset_shifts_the_frame_and_is_saved(window, clock, gui_copy):
     window.transport.offset.setValue(0.25)
-    assert window.sync_offset == pytest.approx(0.25)
+    assert window.session.timing.offset == pytest.approx(0.25)
     window.playback.seek(1.0)
-    assert window.displayed_frame() == window.motion.frame_at(1.25)
-    assert window.displayed_frame() != window.motion.frame_at(1.0)
+    assert window.displayed_frame() == window.session.motion.frame_at(1.25)
+    assert window.displayed_frame() != window.session.motion.frame_at(1.0)
     with Project.open(gui_copy) as other:
         assert other.recording(window.recording_id).sync_offset == pytest.approx(0.25)
 
@@ -62,9 +62,9 @@ def test_sync_offset_shifts_the_frame_and_is_saved(window, clock, gui_copy):
 def test_frame_steps_move_one_motion_frame(window):
     window.playback.seek(1.0)
     start = window.displayed_frame()
-    window.step_frames(1)
+    window.player.step_frames(1)
     assert window.displayed_frame() == start + 1
-    window.step_frames(-2)
+    window.player.step_frames(-2)
     assert window.displayed_frame() == start - 1
     assert not window.timeline.playing
 
@@ -117,8 +117,8 @@ def test_the_emotion_strip_says_when_suggestions_are_still_being_computed(
     con.execute("DELETE FROM suggestions")
     con.commit()
     con.close()
-    monkeypatch.setattr(MainWindow, "PREDICT_DELAY_MS", 600_000)  # started by hand below
-    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False,
+                   predict_delay_ms=600_000)  # fmt: skip  # started by hand below
     qtbot.addWidget(w)
     assert w.open_project(gui_copy, rater="tester")
     assert w.wait_for_media()
@@ -175,8 +175,8 @@ def test_audio_plays_before_a_slow_movement_file_has_been_read(qtbot, window, mo
     assert window.timeline.playing  # the audio's clock runs already
     release.set()
     qtbot.waitUntil(lambda: window.media_ready, timeout=30_000)
-    assert window.motion is not None
+    assert window.session.motion is not None
     assert window.skeleton._stack.currentWidget() is not window.skeleton.placeholder
-    assert window.displayed_frame() == window.motion.frame_at(
-        window.timeline.position + window.sync_offset
+    assert window.displayed_frame() == window.session.motion.frame_at(
+        window.timeline.position + window.session.timing.offset
     )

@@ -88,7 +88,7 @@ def test_next_unrated_after_a_complete_rating(window):
 def test_suggestion_panel_shows_the_models_probabilities(window):
     from emolab.project.models import suggestions
 
-    [stored] = suggestions(window.project, window.recording_id, window.model_id)
+    [stored] = suggestions(window.project, window.recording_id, window.session.model_id)
     shown = window.suggestion_panel.probabilities_shown()
     top = sorted(stored.probabilities.items(), key=lambda kv: -kv[1])[: len(shown)]
     assert list(shown) == [label for label, _ in top]
@@ -101,11 +101,11 @@ def test_accepting_a_suggestion_records_the_model(window, gui_copy):
     label = window.suggestion_panel._current.label
     window.suggestion_panel.accept.click()
     emotion, _, _, source, model_id = db_rating(gui_copy, window.recording_id)
-    assert (emotion, source, model_id) == (label, "model", window.model_id)
+    assert (emotion, source, model_id) == (label, "model", window.session.model_id)
 
 
 def test_hidden_until_rated(window):
-    window.hide_action.trigger()
+    window.actions["hide_suggestions"].trigger()
     assert window.project.setting("hide_suggestions_until_rated") is True
     assert "Hidden until you choose" in window.suggestion_panel.message.text()
     assert not window.suggestion_panel.bars[0].isVisibleTo(window.suggestion_panel)

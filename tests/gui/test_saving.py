@@ -59,7 +59,7 @@ def form_texts(window, monkeypatch):
 def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
     qtbot, window, gui_copy, form_texts
 ):
-    window._retry_timer.setInterval(20)
+    window.view.retry_timer.setInterval(20)
     assert window.project.execute("PRAGMA busy_timeout").fetchone()[0] == (
         INTERACTIVE_BUSY_TIMEOUT_MS
     )
@@ -72,14 +72,14 @@ def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
         rid = window.recording_id
         window.handle_key(Qt.Key.Key_4, NONE)  # sad
         assert window.rating_form.emotion_group.checkedButton().text().endswith("sad")
-        assert window.writes.state.value == "pending"
+        assert window.session.writes.state.value == "pending"
         tries = []
-        window._retry_timer.timeout.connect(lambda: tries.append(1))
+        window.view.retry_timer.timeout.connect(lambda: tries.append(1))
         qtbot.waitUntil(lambda: len(tries) >= 3, timeout=10_000)
-        assert window.writes.state.value == "pending"
+        assert window.session.writes.state.value == "pending"
         assert "Not saved yet" in window.rating_form.saved.text()
         assert window.rating_form.retry_button.isVisible()
-        assert "waiting to be saved" in window.save_label.text()
+        assert "waiting to be saved" in window.status.save_label.text()
         assert _saved_emotion(gui_copy, rid) is None
         assert not any(t.startswith("Saved") for t in form_texts)
         holder.stdin.write("\n")
@@ -89,11 +89,11 @@ def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
         holder.stdin.close()
         holder.wait(timeout=30)
         holder.stdout.close()
-    qtbot.waitUntil(lambda: window.writes.state.value == "saved", timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.writes.state.value == "saved", timeout=10_000)
     assert _saved_emotion(gui_copy, rid) == "sad"
     assert window.rating_form.saved.text().startswith("Saved")
     assert not window.rating_form.retry_button.isVisible()
-    assert not window._retry_timer.isActive()
+    assert not window.view.retry_timer.isActive()
 
 
 def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
@@ -113,7 +113,7 @@ def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
     w.handle_key(Qt.Key.Key_4, NONE)
     text = w.rating_form.saved.text()
     assert text.startswith("NOT SAVED") and "read-only" in text
-    assert "NOT saved" in w.save_label.text()
+    assert "NOT saved" in w.status.save_label.text()
     assert w.session.rating().emotion == "sad"  # the choice stays visible
     w.close()
     gui_copy.chmod(0o644)
@@ -128,8 +128,8 @@ def test_a_new_rater_on_a_read_only_project_can_look_but_not_rate(qtbot, gui_cop
     assert w.open_project(gui_copy, rater="newcomer")
     w.jobs.cancel("predict")
     assert w.wait_for_media()
-    assert w.session is None
-    assert "cannot rate" in w.rater_label.text()
+    assert not w.session.can_rate and w.session.rating_session is None
+    assert "cannot rate" in w.status.rater_label.text()
     assert not w.rating_form.isEnabled()
     assert w.recording_id is not None  # recordings still open and play
     w.close()
@@ -143,13 +143,13 @@ def test_a_full_disk_says_so_and_retry_saves_once_there_is_room(window, gui_copy
     rid = window.recording_id
     window.rating_form.notes.setPlainText("n" * 8000)
     window.rating_form.flush_notes()
-    assert window.writes.state.value == "failed"
+    assert window.session.writes.state.value == "failed"
     assert "disk is full" in window.rating_form.saved.text()
     assert window.rating_form.notes.toPlainText() == "n" * 8000
     project.execute(f"PRAGMA max_page_count = {pages * 10}")
     window.rating_form.retry_button.click()
-    assert window.writes.state.value == "saved"
-    assert window.session.rating(rid).notes == "n" * 8000
+    assert window.session.writes.state.value == "saved"
+    assert window.session.rating_session.rating(rid).notes == "n" * 8000
     assert not any(t.startswith("Saved") for t in form_texts[:-1])
 
 
@@ -171,11 +171,11 @@ def test_closing_with_unsaved_edits_keeps_them_in_a_recovery_file(qtbot, window,
         holder.execute("ROLLBACK")
         holder.close()
     window.retry_saving()
-    assert window.writes.state.value == "saved"
+    assert window.session.writes.state.value == "saved"
 
 
 def test_overlong_notes_are_refused_with_a_message(window):
     window.rating_form.notes.setPlainText("x" * 10_001)
     window.rating_form.flush_notes()
     assert "limited to 10,000 characters" in window.rating_form.saved.text()
-    assert window.writes.state.value == "saved"
+    assert window.session.writes.state.value == "saved"

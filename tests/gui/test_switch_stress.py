@@ -39,5 +39,5 @@ def test_switching_recordings_while_playing_never_hangs(qtbot, gui_copy):
     assert window.wait_for_media()
     assert window.recording_id == last
     audio = window.project.media_path(window.project.media_of(last, "audio"))
-    assert window.media_clock.source == audio
+    assert window.player.media_clock.source == audio
     window.close()

@@ -208,10 +208,12 @@ class RecordingBrowser(QWidget):
             self.table.selectionModel().blockSignals(False)
         return True
 
-    def next_unrated(self) -> int | None:
-        """Select the next row (in view order, wrapping) whose rating is not complete."""
+    def next_unrated(self, policy=None) -> int | None:
+        """Select the row ``policy(table, current position)`` names (default: the next row
+        in view order, wrapping, whose rating is not complete)."""
         current = self.table.currentIndex()
-        position = self.model.table.next_unrated(current.row() if current.isValid() else None)
+        policy = policy or (lambda table, position: table.next_unrated(position))
+        position = policy(self.model.table, current.row() if current.isValid() else None)
         if position is None:
             return None
         index = self.model.index(position, 0)

@@ -1,0 +1,218 @@
+"""Every command a user can give the main window, declared once.
+
+Each :class:`Command` names its menu, shortcut, help text and the window method it calls.
+Menus, the toolbar and the keyboard help (``?``) are all built from this table, so a key
+cannot do one thing and be documented as another. Rating keys come from the label scheme
+(:func:`rating_commands`).
+
+Shortcuts are window-wide; a focused text box (notes, search, a spin box) takes the keys
+it types first (Qt's shortcut-override), so Space or N typed into a note stays in the note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMenuBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+Std = QKeySequence.StandardKey
+MENUS = ("File", "Edit", "View", "Playback", "Rate", "Model", "Help")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One user command: ``slot`` names what it calls on the window (a method, or a dotted
+    path such as ``player.jump``) with ``args``; ``shortcut`` a key sequence text or a
+    standard key."""
+
+    name: str
+    text: str
+    menu: str
+    slot: str
+    shortcut: str | QKeySequence.StandardKey | None
+    help: str
+    args: tuple = ()
+    checkable: bool = False
+    toolbar: bool = False
+
+
+# fmt: off
+COMMANDS: tuple[Command, ...] = (
+    Command("new_project", "&New project…", "File", "files.new_project", Std.New,
+            "Create an empty project file, then import a folder into it"),
+    Command("open_project", "&Open project…", "File", "files.open_project", Std.Open,
+            "Open an .emolab project file", toolbar=True),
+    Command("open_demo", "Open the &demo project (synthetic)", "File", "files.open_demo", None,
+            "Open the generated SYNTHETIC demo project (built on first use)"),
+    Command("import", "&Import folder…", "File", "files.import_folder", "Ctrl+I",
+            "Add a folder of audio and movement files named by the scheme", toolbar=True),
+    Command("quit", "&Quit", "File", "close", "Ctrl+Q",
+            "Close the window (unsaved edits are asked about)"),
+    Command("undo", "&Undo rating change", "Edit", "undo", "Ctrl+Z",
+            "Undo your last rating change (any recording)", toolbar=True),
+    Command("redo", "&Redo rating change", "Edit", "redo", "Ctrl+Shift+Z",
+            "Redo the change you undid", toolbar=True),
+    Command("switch_rater", "Switch &rater…", "Edit", "switch_rater", None,
+            "Rate under another name from now on"),
+    Command("hide_suggestions", "&Hide suggestions until I choose", "Edit",
+            "set_hide_suggestions", None, "Project setting: the model's suggestion shows only "
+            "after you chose an emotion, so it cannot anchor your judgement", checkable=True),
+    Command("reset_view", "Reset skeleton &view", "View", "skeleton.reset_view", "Ctrl+0",
+            "Put the 3D camera back to its starting angle"),
+    Command("trails", "Hand &trails", "View", "player.set_trails", None,
+            "Draw the recent path of both hands", checkable=True),
+    Command("play", "&Play / pause", "Playback", "playback.toggle", "Space",
+            "Play or pause audio and movement together", toolbar=True),
+    Command("stop", "&Stop", "Playback", "playback.stop", "Ctrl+.",
+            "Stop and go back to the start"),
+    Command("frame_back", "Previous &frame", "Playback", "player.step_frames", "Left",
+            "Pause and step one movement frame back", args=(-1,)),
+    Command("frame_forward", "&Next frame", "Playback", "player.step_frames", "Right",
+            "Pause and step one movement frame forward", args=(1,)),
+    Command("jump_back", "Back one second", "Playback", "player.jump", "Shift+Left",
+            "Seek one second back", args=(-1.0,)),
+    Command("jump_forward", "Forward one second", "Playback", "player.jump", "Shift+Right",
+            "Seek one second forward", args=(1.0,)),
+    Command("mute", "&Mute", "Playback", "transport.mute.toggle", "M",
+            "Mute or unmute the audio"),
+    Command("next_unrated", "Next &unrated recording", "Rate", "next_unrated", "N",
+            "Open the next recording in the list whose rating is not complete", toolbar=True),
+    Command("suggest", "&Suggest labels for unrated recordings", "Model", "start_prediction",
+            None, "Run the active model on recordings that have no suggestion yet"),
+    Command("keys", "&Keyboard shortcuts", "Help", "show_keyboard_help", "?",
+            "Show this list"),
+    Command("about", "&About emolab", "Help", "about", None,
+            "Version and purpose"),
+)
+# fmt: on
+
+
+def rating_commands(emotions: list[str]) -> tuple[Command, ...]:
+    """The rating keys of a label scheme: 1–9 choose an emotion, Ctrl+1–5 the intensity,
+    Alt+1–5 the genuineness."""
+    out = [Command(f"emotion_{e}", f"Emotion: {e}", "Rate", "rate", str(i),
+                   f"Choose the emotion {e}", ("emotion", e))
+           for i, e in enumerate(emotions[:9], start=1)]  # fmt: skip
+    for prefix, field in (("Ctrl", "intensity"), ("Alt", "genuineness")):
+        out += [Command(f"{field}_{v}", f"{field.capitalize()}: {v}", "Rate", "rate",
+                        f"{prefix}+{v}", f"Set {field} to {v} (1–5)", (field, v))
+                for v in range(1, 6)]  # fmt: skip
+    return tuple(out)
+
+
+def _sequence(shortcut: str | QKeySequence.StandardKey | None) -> QKeySequence:
+    return QKeySequence(shortcut) if shortcut is not None else QKeySequence()
+
+
+class Actions:
+    """The window's QActions, built from the command table; ``by_name[name]``."""
+
+    def __init__(self, window: QWidget, commands: Iterable[Command]):
+        self.commands = tuple(commands)
+        self.by_name: dict[str, QAction] = {}
+        for command in self.commands:
+            action = QAction(command.text, window)
+            action.setObjectName(f"action-{command.name}")
+            action.setShortcut(_sequence(command.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setStatusTip(command.help)
+            action.setToolTip(command.help)
+            action.setCheckable(command.checkable)
+            action.triggered.connect(_caller(window, command))
+            window.addAction(action)  # shortcuts work whether or not a menu shows it
+            self.by_name[command.name] = action
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.by_name[name]
+
+    def fill_menus(self, bar: QMenuBar, extra: dict[str, Iterable[QAction]]) -> dict:
+        """One menu per :data:`MENUS` entry, in table order; ``extra`` adds actions made
+        elsewhere (dock toggles) to a menu."""
+        menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
+        for command in self.commands:
+            menu = menus[command.menu]
+            if command.name in ("import", "quit", "next_unrated", "about", "suggest"):
+                menu.addSeparator()
+            menu.addAction(self.by_name[command.name])
+        for name, actions in extra.items():
+            menus[name].addSeparator()
+            for action in actions:
+                menus[name].addAction(action)
+        return menus
+
+    def fill_toolbar(self, toolbar: QToolBar) -> None:
+        for command in self.commands:
+            if command.toolbar:
+                toolbar.addAction(self.by_name[command.name])
+
+    def trigger_key(self, key: int, modifiers) -> bool:
+        """Trigger the enabled action bound to this key press; False when none is."""
+        pressed = QKeySequence(QKeyCombination(Qt.KeyboardModifier(modifiers), Qt.Key(key)))
+        for action in self.by_name.values():
+            if (
+                action.isEnabled()
+                and not action.shortcut().isEmpty()
+                and (action.shortcut().matches(pressed) == QKeySequence.SequenceMatch.ExactMatch)
+            ):
+                action.trigger()
+                return True
+        return False
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        """(menu, shortcut as shown, help) for every command that has a key."""
+        rows = []
+        for command in self.commands:
+            keys = (
+                self.by_name[command.name]
+                .shortcut()
+                .toString(QKeySequence.SequenceFormat.NativeText)
+            )
+            if keys:
+                rows.append((command.menu, keys, command.help))
+        return rows
+
+
+def _caller(window: QWidget, command: Command) -> Callable[[bool], None]:
+    slot = window
+    for part in command.slot.split("."):  # e.g. "player.jump"
+        slot = getattr(slot, part)
+    if command.checkable:
+        return lambda checked: slot(checked)
+    return lambda _checked=False: slot(*command.args)
+
+
+class KeyboardHelp(QDialog):
+    """The keyboard overlay (``?``): every shortcut with what it does, from the table."""
+
+    def __init__(self, rows: list[tuple[str, str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.table = QTableWidget(len(rows), 3, self)
+        self.table.setHorizontalHeaderLabels(["Menu", "Key", "What it does"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeColumnsToContents()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(640, 560)

@@ -1,0 +1,104 @@
+"""Renders a :class:`~emolab.project.session.Session` into the window's widgets.
+
+The session says which aspect changed; this puts it on screen and holds no state of its
+own beyond the retry timer that keeps trying queued writes while they wait."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+
+from emolab.project.session import Session
+from emolab.project.writes import SaveState
+
+
+class SessionView:
+    """The window's widgets, as the session's listener (``render(aspect)``)."""
+
+    #: How often queued writes are retried while another program holds the project's lock.
+    RETRY_INTERVAL_MS = 1000
+
+    def __init__(self, window):
+        self.window = window
+        self.session: Session | None = None
+        self.retry_timer = QTimer(window)
+        self.retry_timer.setInterval(self.RETRY_INTERVAL_MS)
+        self.retry_timer.timeout.connect(self.retry)
+
+    def retry(self) -> None:
+        """Try queued writes again (on the timer while they wait, and on demand)."""
+        if self.session is None:
+            self.retry_timer.stop()
+        else:
+            self.session.retry()
+
+    def render(self, aspect: str) -> None:
+        """Show what changed in the session (see project.session.ASPECTS)."""
+        s, w = self.session, self.window
+        if s is None:
+            return
+        if aspect == "recording":
+            w.player.hold()
+            w.rating_form.show_notice(s.notice)
+            self.show_rating()
+            self.show_suggestion(track=False)  # the strip follows the new time axis
+        elif aspect == "rating":
+            self.show_rating()
+            if s.recording_id is not None:
+                self.refresh_row(s.recording_id)
+        elif aspect == "save":
+            self.show_save_state()
+        elif aspect == "time_axis":
+            w.player.show_time_axis(s.media, s.timing)
+            self.show_suggestion()
+        elif aspect == "motion":
+            w.player.show_motion(s.timing, s.motion_loading)
+        elif aspect == "suggestion":
+            self.show_suggestion()
+        elif aspect == "message":
+            w.status.say(s.message, 15)
+        w.player.set_timing(s.timing)
+
+    def show_idle(self) -> None:
+        self.window.rating_form.show_rating("No recording selected", None)
+        self.window.suggestion_panel.show_message("No recording selected")
+
+    def show_rating(self) -> None:
+        s, w = self.session, self.window
+        w.rating_form.show_rating(s.title(), s.rating())
+        w.actions["undo"].setEnabled(s.can_undo)
+        w.actions["redo"].setEnabled(s.can_redo)
+        self.show_save_state()
+        if s.refusal:  # after the save state, which shares its line
+            w.rating_form.show_refusal(s.refusal)
+
+    def show_save_state(self) -> None:
+        s, w = self.session, self.window
+        state = s.save_state
+        w.rating_form.show_save_state(s.rating(), state.value, s.writes.describe())
+        w.status.show_save(state, s.save_message())
+        if state is SaveState.SAVED:
+            self.retry_timer.stop()
+        elif not self.retry_timer.isActive():
+            self.retry_timer.start()
+        if dropped := s.take_dropped():
+            w.status.say("Not saved: " + "; ".join(dropped), 15)
+
+    def show_suggestion(self, track: bool = True) -> None:
+        view = self.session.suggestion_view()
+        panel = self.window.suggestion_panel
+        if view.model is not None:
+            panel.set_model(view.model.name, view.model.card)
+        if track and view.state != "none":
+            self.window.waveform.set_track(view.track, waiting=view.state == "computing")
+        if view.state == "shown":
+            panel.show_suggestion(view.suggestion)
+        else:
+            panel.show_message(view.message)
+
+    def refresh_row(self, recording_id: int) -> None:
+        """Re-read one browser row (its status, validity and suggestion changed)."""
+        from emolab.project.browse import browser_rows
+
+        s = self.session
+        for row in browser_rows(s.project, s.rater_id, s.model_id, recording_id):
+            self.window.browser.model.update_row(row)

@@ -1,0 +1,469 @@
+"""The rating session: what the main window shows, as a Qt-free model.
+
+The window renders a :class:`Session` and forwards the user's actions to it; it holds no
+domain state of its own. The session owns the open project's write queue, the current
+rater and recording, the loading of that recording's media (through a job runner, so
+decoding happens off the GUI thread), the audio↔motion time mapping, the rating with its
+save state, undo and redo, what this rater may see now, and the next-recording policy.
+
+Views learn about changes through one listener, ``on_change(aspect)``, with the aspects
+listed in :data:`ASPECTS`; tests drive a session with a synchronous job runner and read
+its fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from emolab.core.errors import EmolabError
+from emolab.core.progress import CancelToken, Progress
+from emolab.io.motion import MotionClip
+from emolab.project.ratings import Edit, Rating, RatingSession
+from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project, Recording, utc_now
+from emolab.project.writes import PendingWrite, SaveState, WriteQueue
+
+HIDE_SETTING = "hide_suggestions_until_rated"
+#: What a listener may be told changed.
+ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message")
+#: Seconds a last save is allowed to wait for another program's lock when closing.
+CLOSING_BUSY_TIMEOUT_MS = 1500
+#: Motion frame rate assumed for stepping a recording without movement (frames/s).
+DEFAULT_STEP_FPS = 60.0
+
+JobFactory = Callable[[CancelToken], Generator[Progress, None, object]]
+
+
+class Jobs(Protocol):
+    """Runs progress generators off the calling thread (gui/workers.JobRunner)."""
+
+    def start(self, kind: str, factory: JobFactory) -> None: ...
+    def cancel(self, kind: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class TimeMapping:
+    """Audio time ↔ motion time and frames. ``offset``: seconds added to the audio time
+    to find the motion time (positive when the movement starts recording earlier)."""
+
+    offset: float = 0.0
+    motion: MotionClip | None = None
+
+    def motion_time(self, audio_seconds: float) -> float:
+        return audio_seconds + self.offset
+
+    def frame_at(self, audio_seconds: float) -> int | None:
+        """The motion frame shown at an audio time (None without movement)."""
+        if self.motion is None:
+            return None
+        return self.motion.frame_at(self.motion_time(audio_seconds))
+
+    def time_of_frame(self, frame: int) -> float:
+        """The audio time (s) at which ``frame`` shows: half a frame past its start, so
+        rounding never lands on the previous frame."""
+        motion = self.motion
+        if motion is None:
+            raise ValueError("no movement to take frames from")
+        return motion.frame_times[frame] - self.offset + 0.5 / (motion.fps or DEFAULT_STEP_FPS)
+
+    def step(self, audio_seconds: float, frames: int, duration: float) -> float:
+        """The audio time ``frames`` motion frames away, kept within [0, duration]."""
+        if self.motion is None or not self.motion.n_frames:
+            target = audio_seconds + frames / DEFAULT_STEP_FPS
+        else:
+            current = self.motion.frame_at(self.motion_time(audio_seconds))
+            frame = min(max(current + frames, 0), self.motion.n_frames - 1)
+            target = self.time_of_frame(frame)
+        return min(max(target, 0.0), duration)
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """What the suggestion panel and the emotion strip show now.
+
+    ``state``: 'none' (no recording), 'computing', 'hidden' (this rater has not chosen
+    yet and the project hides suggestions until then), 'missing' or 'shown'."""
+
+    state: str
+    message: str = ""
+    suggestion: object | None = None  # project.models.Suggestion
+    track: dict | None = None  # emotion over time, when shown
+    model: object | None = None  # project.models.ModelInfo of the active model
+
+
+class Session:
+    """One open project as one rater works through it (see the module docstring)."""
+
+    def __init__(self, project: Project, jobs: Jobs,
+                 on_change: Callable[[str], None] | None = None):  # fmt: skip
+        self.project = project
+        self.jobs = jobs
+        self.on_change = on_change or (lambda aspect: None)
+        self.writes = WriteQueue(project)
+        self.rating_session: RatingSession | None = None
+        self.rater_name: str | None = None
+        self.rater_problem = ""  # why this rater cannot rate here (read-only project)
+        self.recording: Recording | None = None
+        self.media = None  # features.display.RecordingMedia, filled in as parts arrive
+        self.awaiting: set[str] = set()  # parts still being decoded: 'audio', 'motion'
+        self.time_part = "audio"  # the part that gives the recording its time axis
+        self.media_ready = False
+        self.timing = TimeMapping()
+        self.notice = ""  # about the open recording's files (missing, changed, repaired)
+        self.message = ""  # the latest status-bar message
+        self.refusal = ""  # why the last rating edit was refused
+        self.model_id: int | None = None
+        self.predictions_ready = False
+        self._model_info = None  # (model id, its ModelInfo), read once per model
+        self._suggestions = None  # ((recording id, model id), its suggestions)
+        self._pending_motion: JobFactory | None = None
+        try:
+            self.hide_suggestions = bool(project.setting(HIDE_SETTING, False))
+        except EmolabError as exc:
+            self.hide_suggestions = False
+            self.message = f"{exc}; using the default"
+        self.read_active_model()
+
+    # ---- rater -----------------------------------------------------------------------
+    @property
+    def recording_id(self) -> int | None:
+        return self.recording.id if self.recording is not None else None
+
+    @property
+    def rater_id(self) -> int | None:
+        return self.rating_session.rater_id if self.rating_session else None
+
+    def set_rater(self, name: str) -> bool:
+        """Rate as ``name`` from now on; False when this project cannot take a new rater."""
+        self.rater_name = name
+        try:
+            rater_id = self.project.ensure_rater(name)
+        except EmolabError as exc:
+            self.rating_session = None
+            self.rater_problem = exc.reason
+            self._say(f"Cannot rate as {name}: {exc.reason}")
+            self.on_change("rating")
+            return False
+        self.rater_problem = ""
+        self.rating_session = RatingSession(self.project, rater_id, self.writes)
+        if self.recording is not None:
+            self.rating_session.open_recording(self.recording.id)
+        self.on_change("rating")
+        return True
+
+    # ---- the open recording ------------------------------------------------------------
+    def open_recording(self, recording_id: int) -> bool:
+        """Make ``recording_id`` current: its rating at once, its audio then its movement
+        decoded by jobs. False when it is already open."""
+        if recording_id == self.recording_id:
+            return False
+        from emolab.features.display import RecordingMedia, load_recording_media
+
+        project = self.project
+        self.recording = project.recording(recording_id)
+        self.media_ready = False
+        audio_media = project.media_of(recording_id, "audio")
+        body_media = project.media_of(recording_id, "body")
+        notices = [n for m in (audio_media, body_media) if m and (n := self._check_media(m))]
+        self.notice = " ".join(notices)
+        audio_path = project.media_path(audio_media) if audio_media else None
+        body_path = project.media_path(body_media) if body_media else None
+        if self.rating_session is not None:
+            self.rating_session.open_recording(recording_id)
+        self.refusal = ""
+        self.media = RecordingMedia(recording_id)
+        self.awaiting = {kind for kind, path in (("audio", audio_path), ("motion", body_path))
+                         if path is not None}  # fmt: skip
+        self.time_part = "audio" if audio_path is not None else "motion"
+        self.on_change("recording")
+        for kind in ("audio", "motion"):
+            self.jobs.cancel(kind)  # a stale part of the previous recording never arrives
+        # one after the other: the movement parser holds the interpreter for long
+        # stretches, which would hold up the audio that makes the recording playable
+        self._pending_motion = None
+        if body_path is not None:
+            self._pending_motion = lambda token: load_recording_media(
+                recording_id, None, body_path, token)  # fmt: skip
+        if audio_path is not None:
+            self.jobs.start("audio", lambda token: load_recording_media(
+                recording_id, audio_path, None, token))  # fmt: skip
+        else:
+            self._start_motion()
+        if not self.awaiting:  # a recording without media files
+            self.timing = TimeMapping(self._offset(), None)
+            self.media_ready = True
+            self.on_change("time_axis")
+            self.on_change("motion")
+        return True
+
+    def _start_motion(self) -> None:
+        if self._pending_motion is not None:
+            factory, self._pending_motion = self._pending_motion, None
+            self.jobs.start("motion", factory)
+
+    def media_arrived(self, kind: str, part) -> None:
+        """A decoded part ('audio' or 'motion') of a recording; stale parts are dropped."""
+        media = self.media
+        if media is None or part.recording_id != self.recording_id:
+            return
+        if kind == "audio":
+            media.audio_path, media.samples = part.audio_path, part.samples
+            media.samplerate, media.overview = part.samplerate, part.overview
+        else:
+            media.motion = part.motion
+        if part is not media:
+            media.problems += part.problems
+        self.awaiting.discard(kind)
+        # the time axis comes from the audio; from the movement when there is no audio
+        # (none in the project, or it could not be read)
+        audio_failed = kind == "motion" and media.samples is None and self.time_part == "audio"
+        if kind == self.time_part or (not self.awaiting and audio_failed):
+            self.timing = TimeMapping(self._offset(), media.motion)
+            self.on_change("time_axis")
+        self.timing = TimeMapping(self.timing.offset, media.motion)
+        self.on_change("motion")  # the movement, or that it is still being read
+        if not self.awaiting:
+            self.media_ready = True
+            if media.problems:
+                self._say("; ".join(media.problems))
+        elif kind == "audio":
+            self._start_motion()  # after the audio is on screen: the parser holds the GIL
+
+    def media_failed(self, kind: str, message: str) -> None:
+        """A part could not be decoded: the recording shows what it has, and says why."""
+        from emolab.features.display import RecordingMedia
+
+        if self.recording is not None:
+            self.media_arrived(kind, RecordingMedia(self.recording.id, problems=[message]))
+
+    @property
+    def motion(self) -> MotionClip | None:
+        return self.timing.motion
+
+    @property
+    def motion_loading(self) -> bool:
+        return "motion" in self.awaiting
+
+    def _offset(self) -> float:
+        """The open recording's audio↔motion offset (s), a queued change included."""
+        queued, offset = self.writes.pending_value(("sync_offset", self.recording_id))
+        return float(offset) if queued else float(self.recording.sync_offset)
+
+    def set_offset(self, seconds: float) -> None:
+        """Store the open recording's audio↔motion offset (s); undo is typing it back."""
+        if self.recording is None:
+            return
+        rid, offset = self.recording.id, float(seconds)
+        self.writes.submit(PendingWrite(
+            f"motion offset of recording {rid}",
+            lambda project: project.set_sync_offset(rid, offset),
+            ("sync_offset", rid), offset))  # fmt: skip
+        self.timing = TimeMapping(offset, self.timing.motion)
+        if self.writes.state is SaveState.SAVED:
+            self._say(f"Motion offset {offset:+.3f} s saved")
+        self.on_change("save")
+
+    def _check_media(self, media) -> str:
+        """A notice when a media file is missing or changed on disk since import (a change
+        is recorded: features and suggestion set aside, ratings kept)."""
+        status = self.project.verify_media(media)
+        name = Path(media.path).name
+        if status == "missing":
+            return f"The {media.modality} file {name} is missing."
+        if status == "touched":  # same content, new time: remember, so it is hashed once
+            self.writes.submit(PendingWrite(
+                f"the modification time of {name}",
+                lambda project: project.set_media_mtime(media)))  # fmt: skip
+        if status == "changed":
+            if media.changed_at is None:
+                self.writes.submit(PendingWrite(
+                    f"the changed mark of {name}",
+                    lambda project: project.mark_media_changed(media)))  # fmt: skip
+            return (f"The {media.modality} file {name} changed on disk since it was imported: "
+                    "it plays as it is now, but its features and suggestion are set aside "
+                    "until you re-import the folder. Ratings are kept.")  # fmt: skip
+        try:
+            warnings = json.loads(media.warnings)
+        except ValueError:
+            warnings = []
+        if warnings:  # e.g. short gaps of NaN joints interpolated on import
+            return f"The {media.modality} file {name}: " + "; ".join(map(str, warnings))
+        return ""
+
+    def title(self) -> str:
+        """The rating form's title: which recording, and what its file name says."""
+        r = self.recording
+        if r is None:
+            return "No recording selected"
+        return f"{r.key} · participant {r.participant} · intended {r.emotion}, {r.intensity}"
+
+    # ---- rating, save state, history ------------------------------------------------
+    def rating(self) -> Rating | None:
+        """This rater's rating of the open recording, queued values included."""
+        if self.rating_session is None or self.recording is None:
+            return None
+        return self.rating_session.rating()
+
+    @property
+    def can_rate(self) -> bool:
+        return self.rating_session is not None and self.recording is not None
+
+    def rate(self, field: str, value: object, source: str = "human",
+             model_id: int | None = None) -> bool:  # fmt: skip
+        """Set a field of the open recording's rating; False when refused (see
+        :attr:`refusal`) or nothing is open."""
+        if not self.can_rate:
+            return False
+        try:
+            self.rating_session.set(field, value, source, model_id)
+        except EmolabError as exc:
+            self.refusal = f"Not saved: {exc.reason}"
+            self.on_change("rating")
+            return False
+        self.refusal = ""
+        self.on_change("rating")
+        if field == "emotion":
+            self.on_change("suggestion")  # a hidden suggestion may show now
+        return True
+
+    def undo(self) -> Edit | None:
+        return self._history(self.rating_session.undo() if self.rating_session else None)
+
+    def redo(self) -> Edit | None:
+        return self._history(self.rating_session.redo() if self.rating_session else None)
+
+    def _history(self, edit: Edit | None) -> Edit | None:
+        if edit is not None:
+            self._say(f"{edit.field}: {edit.old} ↔ {edit.new}")
+            self.on_change("rating")
+        return edit
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.rating_session and self.rating_session.can_undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.rating_session and self.rating_session.can_redo)
+
+    @property
+    def save_state(self) -> SaveState:
+        return self.writes.state
+
+    def save_message(self) -> str:
+        """What is not saved yet and why ('' when everything is)."""
+        if self.writes.state is SaveState.SAVED:
+            return "read-only project" if self.project.read_only else ""
+        return self.writes.describe()
+
+    def take_dropped(self) -> list[str]:
+        """Writes given up on since the last call (e.g. the recording vanished)."""
+        dropped = list(self.writes.dropped)
+        self.writes.dropped.clear()
+        return dropped
+
+    def retry(self) -> bool:
+        """Try queued writes again; True when any of them landed."""
+        before = len(self.writes.pending)
+        self.writes.flush()
+        landed = len(self.writes.pending) != before
+        self.on_change("rating" if landed else "save")
+        return landed
+
+    # ---- what this rater may see -------------------------------------------------------
+    def set_hide_suggestions(self, on: bool) -> None:
+        """Hide suggestions until this rater has chosen an emotion (a project setting)."""
+        self.hide_suggestions = bool(on)
+        self.writes.submit(PendingWrite(
+            "the hide-suggestions setting",
+            lambda project: project.set_setting(HIDE_SETTING, bool(on)),
+            ("setting", HIDE_SETTING), bool(on)))  # fmt: skip
+        self.on_change("save")
+        self.on_change("suggestion")
+
+    def suggestions_hidden(self) -> bool:
+        """True while the open recording's suggestion must not be shown to this rater."""
+        if not self.hide_suggestions:
+            return False
+        mine = self.rating()
+        return mine is None or mine.emotion is None
+
+    def read_active_model(self) -> None:
+        """Re-read which model is active (after a prediction, import or activation)."""
+        row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
+        self.model_id = row[0] if row else None
+        self._model_info = self._suggestions = None
+
+    def predictions_done(self) -> None:
+        self.predictions_ready = True
+        self.read_active_model()
+        self.on_change("suggestion")
+
+    def suggestion_view(self) -> SuggestionView:
+        """The suggestion panel's content as this rater may see it now."""
+        from emolab.project.models import models, suggestions
+
+        waiting = not self.predictions_ready
+        if self.recording is None:
+            return SuggestionView("none", "No recording selected")
+        if self.model_id is None:
+            return SuggestionView("computing", "Suggestions are being computed …")
+        # cached per model and per recording: reading and decoding cards and emotion tracks
+        # (JSON) cost tens of milliseconds, twice per switch otherwise
+        if self._model_info is None or self._model_info[0] != self.model_id:
+            info = next((m for m in models(self.project) if m.id == self.model_id), None)
+            self._model_info = (self.model_id, info)
+        info = self._model_info[1]
+        key = (self.recording.id, self.model_id)
+        if self._suggestions is None or self._suggestions[0] != key:
+            self._suggestions = (key, suggestions(self.project, *key))
+        found = self._suggestions[1]
+        if self.suggestions_hidden():
+            return SuggestionView("hidden", "Hidden until you choose an emotion (project "
+                                  "setting), so the model cannot anchor your judgement.",
+                                  model=info)  # fmt: skip
+        if not found:
+            if waiting:
+                return SuggestionView("computing", "Suggestions are being computed …", model=info)
+            return SuggestionView("missing", "No suggestion yet for this recording.", model=info)
+        return SuggestionView("shown", "", found[0], found[0].track, info)
+
+    def next_recording(self, table, position: int | None) -> int | None:
+        """The next-recording policy: the view position to open after ``position`` (None:
+        from the top), the next recording in view order, wrapping, whose rating is not
+        complete. ``table``: a browse.RecordingTable."""
+        return table.next_unrated(position)
+
+    # ---- closing ----------------------------------------------------------------------
+    def flush_before_close(self) -> bool:
+        """A last try at queued writes, allowed to wait a little longer for another
+        program's lock; True when everything is saved."""
+        if self.writes.state is SaveState.SAVED:
+            return True
+        self.project.set_busy_timeout(CLOSING_BUSY_TIMEOUT_MS)
+        self.writes.flush()
+        self.project.set_busy_timeout(INTERACTIVE_BUSY_TIMEOUT_MS)
+        return self.writes.state is SaveState.SAVED
+
+    def write_recovery(self, folder: Path) -> str:
+        """Keep unsaved edits in a JSON file under ``folder``; says where (or why not)."""
+        stamp = utc_now().replace(":", "").replace(".", "")[:17]
+        target = folder / f"{self.project.path.stem}-{stamp}.json"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_text(self.writes.recovery_json(), encoding="utf-8")
+        except OSError as exc:
+            return f"They could not be kept in a recovery file either ({exc.strerror})."
+        return f"They were written to {target}."
+
+    def close(self) -> None:
+        for kind in ("predict", "rows", "audio", "motion"):
+            self.jobs.cancel(kind)
+        self.project.close()
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        self.on_change("message")
