@@ -1,4 +1,4 @@
-"""The SQLite project file: schema and migrations, import, ratings, agreement, export."""
+"""The SQLite project file: schema, media, import, ratings, agreement, features, models."""
 
 from emolab.project.store import LATEST_VERSION, Project
 

@@ -26,13 +26,22 @@ class Agreement:
     mean_validity: float | None  # over recordings with at least one emotion chosen
 
 
+def validity_sql(ratings_where: str = "1") -> str:
+    """SQL rows (recording_id, validity, raters choosing an emotion) over ratings ``x``."""
+    # validity is NULL for a recording without an intended emotion; ratings_where narrows
+    # the ratings aggregated (e.g. to the rows the browser lists) so few costs little
+    return f"""SELECT x.recording_id,
+       CAST(SUM(x.emotion = y.emotion) AS REAL) / COUNT(*) AS validity, COUNT(*) AS raters
+FROM ratings x JOIN recordings y ON y.id = x.recording_id
+WHERE x.emotion IS NOT NULL AND ({ratings_where})
+GROUP BY x.recording_id"""
+
+
 def validity(project: Project) -> dict[int, tuple[float, int]]:
     """recording id → (share of raters choosing the intended emotion, raters who chose)."""
-    rows = project.execute(
-        "SELECT r.id, SUM(t.emotion = r.emotion), COUNT(t.emotion) FROM recordings r "
-        "JOIN ratings t ON t.recording_id = r.id WHERE t.emotion IS NOT NULL GROUP BY r.id"
-    )
-    return {rid: (hits / n, n) for rid, hits, n in rows if n}
+    rows = project.execute(validity_sql())
+    # a recording without an intended emotion has no validity
+    return {rid: (share, n) for rid, share, n in rows if share is not None}
 
 
 def _alpha(matrix: np.ndarray, level: str) -> float | None:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from emolab.core.progress import CancelToken, Progress
+from emolab.project.agreement import validity_sql
+from emolab.project.ratings import rating_status_sql
 from emolab.project.store import Project
 
 
@@ -37,46 +39,37 @@ class BrowserRow(NamedTuple):
     raters: int  # raters who chose an emotion
 
 
-_COLUMNS_SQL = """
+def _rows_sql(ratings_where: str, rest: str) -> str:
+    """The browser's query, with validity aggregated over the ratings ``ratings_where``
+    selects (see :func:`validity_sql`), then ``rest`` (WHERE, ORDER BY …)."""
+    return f"""
 SELECT r.id, r.key, p.code, COALESCE(r.emotion, ''), COALESCE(r.intensity, ''),
        COALESCE(r.statement, ''), COALESCE(r.repetition, ''), COALESCE(r.collection, ''),
        CASE WHEN ma.id IS NOT NULL AND mb.id IS NOT NULL THEN 'audio + body'
             WHEN ma.id IS NOT NULL THEN 'audio' WHEN mb.id IS NOT NULL THEN 'body'
             ELSE '' END,
-       CASE WHEN t.emotion IS NOT NULL AND t.intensity IS NOT NULL
-                 AND t.genuineness IS NOT NULL THEN 'rated'
-            WHEN COALESCE(t.emotion, t.intensity, t.genuineness) IS NOT NULL THEN 'partial'
-            ELSE 'unrated' END,
+       {rating_status_sql("t")},
        COALESCE(t.emotion, ''), COALESCE(s.label, ''), s.confidence,
-       CAST({agree} AS REAL) / NULLIF({raters}, 0), COALESCE({raters}, 0)
+       v.validity, COALESCE(v.raters, 0)
 FROM recordings r
 JOIN participants p ON p.id = r.participant_id
 LEFT JOIN media ma ON ma.recording_id = r.id AND ma.modality = 'audio'
 LEFT JOIN media mb ON mb.recording_id = r.id AND mb.modality = 'body'
 LEFT JOIN ratings t ON t.recording_id = r.id AND t.rater_id = :rater
 LEFT JOIN suggestions s ON s.recording_id = r.id AND s.model_id = :model
-"""
+LEFT JOIN ({validity_sql(ratings_where)}) v ON v.recording_id = r.id
+{rest}"""
+
 
 # Every row: the raters' agreement is aggregated once and joined.
-_ALL_SQL = (
-    _COLUMNS_SQL.format(agree="v.agree", raters="v.n")
-    + """
-LEFT JOIN (SELECT x.recording_id, SUM(x.emotion = y.emotion) AS agree, COUNT(*) AS n
-           FROM ratings x JOIN recordings y ON y.id = x.recording_id
-           WHERE x.emotion IS NOT NULL GROUP BY x.recording_id) v ON v.recording_id = r.id
-ORDER BY r.key
-"""
+_ALL_SQL = _rows_sql("1", "ORDER BY r.key")
+# One row, or the first page in key order: only the ratings of the rows returned are
+# aggregated, and the key index streams the page without sorting.
+_ONE_SQL = _rows_sql("x.recording_id = :recording", "WHERE r.id = :recording")
+_FIRST_SQL = _rows_sql(
+    "x.recording_id IN (SELECT id FROM recordings ORDER BY key LIMIT :limit)",
+    "ORDER BY r.key LIMIT :limit",
 )
-
-# One row, or the first page in key order: correlated subqueries touch only the
-# ratings of the rows returned, and the key index streams the page without sorting.
-_FEW_SQL = _COLUMNS_SQL.format(
-    agree="""(SELECT SUM(v.emotion = r.emotion) FROM ratings v
-              WHERE v.recording_id = r.id AND v.emotion IS NOT NULL)""",
-    raters="(SELECT COUNT(v.emotion) FROM ratings v WHERE v.recording_id = r.id)",
-)
-_ONE_SQL = _FEW_SQL + "WHERE r.id = :recording"
-_FIRST_SQL = _FEW_SQL + "ORDER BY r.key LIMIT :limit"
 
 
 def browser_rows(

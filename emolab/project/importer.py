@@ -24,7 +24,8 @@ from emolab.io.naming import (
     detect_scheme,
     load_scheme,
 )
-from emolab.project.store import Project, file_sha256
+from emolab.project.media import file_sha256
+from emolab.project.store import Project
 
 _ALL_MEDIA = frozenset().union(*MEDIA_EXTENSIONS.values())
 _LABEL_FIELDS = ("emotion", "intensity", "statement", "repetition", "collection")

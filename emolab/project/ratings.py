@@ -5,15 +5,38 @@ keeps the whole history."""
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from emolab.core.errors import ProjectError
-from emolab.project.store import Project, utc_now
+from emolab.project.schema import utc_now
+from emolab.project.store import Project
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
 FIELDS = ("emotion", "intensity", "genuineness", "notes")
+#: The choices a rater makes for a recording; notes are optional.
+CHOICES = ("emotion", "intensity", "genuineness")
+
+
+def rating_status(made: Sequence[bool]) -> str:
+    """'rated' (complete) if every one of :data:`CHOICES` is made, 'partial' if some are."""
+    if all(made):
+        return "rated"
+    return "partial" if any(made) else "unrated"
+
+
+def rating_status_sql(alias: str) -> str:
+    """:func:`rating_status` of the ``ratings`` row ``alias`` as an SQL expression."""
+    # tabulated from rating_status for every combination of choices made, so the browser's
+    # query and Rating.complete cannot disagree (a row a LEFT JOIN did not find: none made)
+    made = " + ".join(f"({alias}.{c} IS NOT NULL) * {1 << i}" for i, c in enumerate(CHOICES))
+    answers = " ".join(
+        f"WHEN {sum(1 << i for i, m in enumerate(combo) if m)} THEN '{rating_status(combo)}'"
+        for combo in itertools.product((False, True), repeat=len(CHOICES))
+    )
+    return f"CASE {made} {answers} END"
 
 
 @dataclass(frozen=True)
@@ -29,8 +52,13 @@ class Rating:
     updated_at: str | None = None
 
     @property
+    def status(self) -> str:
+        """'rated', 'partial' or 'unrated' (see :func:`rating_status`)."""
+        return rating_status([getattr(self, c) is not None for c in CHOICES])
+
+    @property
     def complete(self) -> bool:
-        return None not in (self.emotion, self.intensity, self.genuineness)
+        return self.status == "rated"
 
 
 @dataclass(frozen=True)

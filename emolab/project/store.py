@@ -3,31 +3,52 @@
 A :class:`Project` is used from the thread that opened it (sqlite3's rule); a worker
 thread opens its own. Every write is its own committed transaction unless grouped with
 :meth:`Project.transaction`. SQL stays inside ``emolab.project``.
+
+Opening, backing up and migrating the file is in :mod:`emolab.project.schema`, the
+recordings and media files in :mod:`emolab.project.media`, what a failed write means in
+:mod:`emolab.project.errors`; their public names are importable from here as well.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
-from emolab import __version__
-from emolab.core.errors import ProjectError, ProjectTooNew
-from emolab.project.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+from emolab.core.errors import ProjectError
+from emolab.project.errors import WriteProblem, classify_sqlite_error, describe_sqlite_error
+from emolab.project.media import MediaFile, Recording, RecordingsAndMedia, file_sha256
+from emolab.project.migrations import LATEST_VERSION
+from emolab.project.schema import (
+    backup,
+    check_format,
+    configure,
+    connect,
+    is_read_only,
+    migrate,
+    read_json,
+    utc_now,
+)
 
-PROJECT_SUFFIX = ".emolab"
-
-
-def utc_now() -> str:
-    """Current time as ISO 8601 UTC with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "INTERACTIVE_BUSY_TIMEOUT_MS",
+    "LATEST_VERSION",
+    "MAX_NAME_CHARS",
+    "MediaFile",
+    "Participant",
+    "Project",
+    "ProjectSummary",
+    "Recording",
+    "WriteProblem",
+    "classify_sqlite_error",
+    "describe_sqlite_error",
+    "file_sha256",
+    "utc_now",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,41 +57,6 @@ class Participant:
     code: str
     collection: str | None
     notes: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MediaFile:
-    id: int
-    recording_id: int
-    modality: str
-    path: str  # relative to the project folder (POSIX), or absolute if not below it
-    format: str
-    duration: float  # seconds
-    rate: float  # Hz
-    frames: int
-    channels: int  # audio channels, or joints for body files
-    missing_fraction: float
-    size: int
-    sha256: str
-    mtime: float
-    warnings: str = "[]"  # JSON list: what reading the file repaired or found missing
-    changed_at: str | None = None  # when the file was found changed on disk since import
-
-
-@dataclass(frozen=True, slots=True)
-class Recording:
-    id: int
-    key: str
-    scheme: str
-    participant_id: int
-    participant: str
-    emotion: str | None
-    intensity: str | None
-    statement: str | None
-    repetition: str | None
-    collection: str | None
-    fields: dict[str, str]
-    sync_offset: float  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,45 +79,7 @@ class ProjectSummary:
     suggestions: int
 
 
-class WriteProblem(enum.Enum):
-    """Why a write did not reach the project file."""
-
-    BUSY = "busy"  # another program holds the write lock: retry later
-    READ_ONLY = "read-only"
-    FULL = "full"  # the disk (or the project's size limit) is full
-    OTHER = "other"
-
-
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
-
-
-def classify_sqlite_error(exc: BaseException) -> WriteProblem:
-    """What kind of failure an sqlite3 error is (busy ones are worth retrying)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    text = str(exc).lower()
-    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in text:
-        return WriteProblem.BUSY
-    if primary == _SQLITE_READONLY or "readonly" in text or "read-only" in text:
-        return WriteProblem.READ_ONLY
-    if primary == _SQLITE_FULL or "disk is full" in text:
-        return WriteProblem.FULL
-    return WriteProblem.OTHER
-
-
-def describe_sqlite_error(exc: BaseException) -> str:
-    """A plain sentence for a failed database operation."""
-    problem = classify_sqlite_error(exc)
-    if problem is WriteProblem.BUSY:
-        return "another program is writing to the project (it is locked)"
-    if problem is WriteProblem.READ_ONLY:
-        return "the project file or its folder is read-only"
-    if problem is WriteProblem.FULL:
-        return "the disk is full"
-    return str(exc)
-
-
-#: Longest rater or participant name kept (characters).
+#: Longest rater name kept (characters).
 MAX_NAME_CHARS = 80
 
 #: How long a connection waits for another writer's lock (ms). The window uses the short
@@ -140,67 +88,8 @@ BUSY_TIMEOUT_MS = 10_000
 INTERACTIVE_BUSY_TIMEOUT_MS = 80
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a (media) file's content."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _is_read_only(path: Path) -> bool:
-    """True when the file or its folder may not be written (permission bits count even for
-    root: a file marked read-only by its owner is treated as read-only)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    if not mode & 0o222:
-        return True
-    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK)
-
-
-def _sqlite_connect(uri: str) -> sqlite3.Connection:
-    con = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=True)
-    con.row_factory = sqlite3.Row
-    return con
-
-
-def _header(con: sqlite3.Connection, path: Path) -> tuple[int, int]:
-    """(user_version, application_id), read through SQLite.
-
-    The database file is never opened outside SQLite while this process may hold a
-    connection to it: closing any descriptor of the file drops every POSIX lock the
-    process holds on it, another process then deletes the live WAL (PLATFORM.md).
-    """
-    try:
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        app_id = con.execute("PRAGMA application_id").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        if "not a database" in str(exc) or "malformed" in str(exc):
-            raise ProjectError("is not an emolab project (not an SQLite database)", path) from exc
-        raise ProjectError(f"cannot be read as a project: {exc}", path) from exc
-    return int(version), int(app_id)
-
-
-def _exclusive_backup_path(path: Path, version: int) -> Path:
-    """A new backup file beside the project, created here (never through a symlink)."""
-    base = path.with_name(f"{path.name}.v{version}.bak")
-    for n in range(100):
-        candidate = base if n == 0 else base.with_name(f"{base.name}.{n}")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            fd = os.open(candidate, flags, 0o644)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return candidate
-    raise ProjectError("has too many migration backups beside it; remove old ones", path)
-
-
-class Project:
-    """An open project file."""
+class Project(RecordingsAndMedia):
+    """An open project file (its recordings and media: :class:`RecordingsAndMedia`)."""
 
     def __init__(self, path: Path, con: sqlite3.Connection, read_only: bool = False):
         self.path = path
@@ -221,7 +110,7 @@ class Project:
         except OSError as exc:
             raise ProjectError(f"cannot be created: {exc.strerror or exc}", path) from exc
         try:
-            con = _sqlite_connect(f"{path.as_uri()}?mode=rwc")
+            con = connect(f"{path.as_uri()}?mode=rwc")
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"cannot be created: {exc}", path) from exc
         con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -252,64 +141,30 @@ class Project:
             raise ProjectError("is a folder, not a project file", path)
         if path.stat().st_size == 0:
             raise ProjectError("is empty, not an emolab project (not an SQLite database)", path)
-        read_only = read_only or _is_read_only(path)
+        read_only = read_only or is_read_only(path)
         uri = f"{path.as_uri()}?mode={'ro' if read_only else 'rw'}"
         try:
-            con = _sqlite_connect(uri)
+            con = connect(uri)
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"cannot be opened: {exc}", path) from exc
         try:
             con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            version, app_id = _header(con, path)
-            if app_id != APPLICATION_ID:
-                if app_id == 0:
-                    raise ProjectError("is an SQLite database but not an emolab project", path)
-                raise ProjectError("is an SQLite database of another application", path)
-            if version > LATEST_VERSION:
-                raise ProjectTooNew(
-                    f"was written by a newer emolab (project format {version}; this emolab "
-                    f"{__version__} reads formats up to {LATEST_VERSION}). Update emolab to "
-                    f"open it; the file was not changed.",
-                    path,
-                )
+            version = check_format(con, path, read_only)
             if version < LATEST_VERSION:
-                if read_only:
-                    raise ProjectError(
-                        f"is in an older project format ({version}) and read-only, so it cannot"
-                        " be updated; make it writable or open a writable copy",
-                        path,
-                    )
-                cls._backup(con, path, version)
+                backup(con, path, version)
             return cls._prepare(path, con, new=False, read_only=read_only)
         except BaseException:
             con.close()
             raise
 
-    @staticmethod
-    def _backup(con: sqlite3.Connection, path: Path, version: int) -> None:
-        """Copy the project through SQLite's backup API before migrating it."""
-        backup = _exclusive_backup_path(path, version)
-        try:
-            target = sqlite3.connect(backup)
-            try:
-                con.backup(target)
-            finally:
-                target.close()
-        except (sqlite3.DatabaseError, OSError) as exc:
-            backup.unlink(missing_ok=True)
-            raise ProjectError(f"could not be backed up before updating it: {exc}", path) from exc
-
     @classmethod
     def _prepare(cls, path: Path, con: sqlite3.Connection, new: bool,
                  read_only: bool = False) -> Project:  # fmt: skip
         try:
-            if not read_only:
-                con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            con.execute("PRAGMA foreign_keys=ON")
+            configure(con, read_only)
             project = cls(path, con, read_only=read_only)
             if not read_only:
-                project._migrate(new)
+                migrate(project, new)
         except sqlite3.DatabaseError as exc:
             con.close()
             raise ProjectError(f"cannot be opened: {describe_sqlite_error(exc)}", path) from exc
@@ -317,19 +172,6 @@ class Project:
             con.close()
             raise
         return project
-
-    def _migrate(self, new: bool) -> None:
-        version = self._con.execute("PRAGMA user_version").fetchone()[0]
-        for step in range(version, LATEST_VERSION):
-            with self.transaction():
-                MIGRATIONS[step](self._con)
-                self._con.execute(f"PRAGMA user_version = {step + 1}")
-                self._con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        if new:
-            self.set_meta("created_by", f"emolab {__version__}")
-            self.set_meta("created_at", utc_now())
-        if version != LATEST_VERSION:
-            self.set_meta("last_migrated_by", f"emolab {__version__}")
 
     def set_busy_timeout(self, milliseconds: int) -> None:
         """How long a write waits for another writer's lock before failing as busy."""
@@ -389,14 +231,7 @@ class Project:
     def setting(self, key: str, default: object = None) -> object:
         """A JSON-valued project setting (e.g. ``hide_suggestions_until_rated``)."""
         raw = self.meta(f"setting.{key}")
-        return default if raw is None else self._json(raw, f"setting {key!r}")
-
-    def _json(self, raw: str, what: str) -> object:
-        """Stored JSON, or a ProjectError naming the row that holds something else."""
-        try:
-            return json.loads(raw)
-        except (TypeError, ValueError) as exc:
-            raise ProjectError(f"{what} holds damaged data ({exc})", self.path) from exc
+        return default if raw is None else read_json(raw, f"setting {key!r}", self.path)
 
     def set_setting(self, key: str, value: object) -> None:
         self.set_meta(f"setting.{key}", json.dumps(value))
@@ -406,7 +241,7 @@ class Project:
         """True when the project holds the generated (synthetic) demo corpus."""
         return self.meta("synthetic") == "1"
 
-    # ---- participants, recordings, media -------------------------------------------------
+    # ---- participants -------------------------------------------------
     def ensure_participant(self, code: str, collection: str | None) -> int:
         row = self._con.execute("SELECT id FROM participants WHERE code = ?", (code,)).fetchone()
         if row:
@@ -425,167 +260,6 @@ class Project:
             "SELECT id, code, collection, notes FROM participants ORDER BY code"
         )
         return [Participant(r["id"], r["code"], r["collection"], r["notes"]) for r in rows]
-
-    def ensure_recording(
-        self,
-        key: str,
-        scheme: str,
-        participant_id: int,
-        labels: dict[str, str | None],
-        fields: dict[str, str],
-    ) -> tuple[int, bool]:
-        """Id of the recording with ``key``, creating it; also says whether it is new."""
-        row = self._con.execute("SELECT id FROM recordings WHERE key = ?", (key,)).fetchone()
-        if row:
-            return int(row[0]), False
-        cur = self._con.execute(
-            "INSERT INTO recordings(key, scheme, participant_id, emotion, intensity, statement,"
-            " repetition, collection, fields, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                key,
-                scheme,
-                participant_id,
-                labels.get("emotion"),
-                labels.get("intensity"),
-                labels.get("statement"),
-                labels.get("repetition"),
-                labels.get("collection"),
-                json.dumps(fields, sort_keys=True),
-                utc_now(),
-            ),
-        )
-        return int(cur.lastrowid), True
-
-    _RECORDING_SQL = (
-        "SELECT r.*, p.code AS participant FROM recordings r "
-        "JOIN participants p ON p.id = r.participant_id"
-    )
-
-    def _recording(self, row: sqlite3.Row) -> Recording:
-        return Recording(
-            id=row["id"],
-            key=row["key"],
-            scheme=row["scheme"],
-            participant_id=row["participant_id"],
-            participant=row["participant"],
-            emotion=row["emotion"],
-            intensity=row["intensity"],
-            statement=row["statement"],
-            repetition=row["repetition"],
-            collection=row["collection"],
-            fields=self._json(row["fields"], f"recording {row['key']!r}"),
-            sync_offset=row["sync_offset"],
-        )
-
-    def recordings(self) -> list[Recording]:
-        rows = self._con.execute(self._RECORDING_SQL + " ORDER BY r.key")
-        return [self._recording(r) for r in rows]
-
-    def recording(self, recording_id: int) -> Recording:
-        row = self._con.execute(self._RECORDING_SQL + " WHERE r.id = ?", (recording_id,)).fetchone()
-        if row is None:
-            raise ProjectError(f"has no recording with id {recording_id}", self.path)
-        return self._recording(row)
-
-    def recording_by_key(self, key: str) -> Recording | None:
-        row = self._con.execute(self._RECORDING_SQL + " WHERE r.key = ?", (key,)).fetchone()
-        return None if row is None else self._recording(row)
-
-    def set_sync_offset(self, recording_id: int, seconds: float) -> None:
-        """Save the audio→motion offset (s) of a recording."""
-        with self.transaction():
-            self._con.execute(
-                "UPDATE recordings SET sync_offset = ? WHERE id = ?", (float(seconds), recording_id)
-            )
-
-    @staticmethod
-    def _media(row: sqlite3.Row) -> MediaFile:
-        return MediaFile(**{f.name: row[f.name] for f in fields(MediaFile)})
-
-    def media(self, recording_id: int | None = None) -> list[MediaFile]:
-        if recording_id is None:
-            rows = self._con.execute("SELECT * FROM media ORDER BY recording_id, modality")
-        else:
-            rows = self._con.execute(
-                "SELECT * FROM media WHERE recording_id = ? ORDER BY modality", (recording_id,)
-            )
-        return [self._media(r) for r in rows]
-
-    def media_of(self, recording_id: int, modality: str) -> MediaFile | None:
-        row = self._con.execute(
-            "SELECT * FROM media WHERE recording_id = ? AND modality = ?", (recording_id, modality)
-        ).fetchone()
-        return None if row is None else self._media(row)
-
-    def upsert_media(self, recording_id: int, modality: str, values: dict) -> None:
-        values = {"changed_at": None, **values}  # (re-)imported: what is on disk now
-        columns = ["recording_id", "modality", *values, "imported_at"]
-        params = [recording_id, modality, *values.values(), utc_now()]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-        self._con.execute(
-            f"INSERT INTO media({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT(recording_id, modality) DO UPDATE SET {updates}",
-            params,
-        )
-
-    def relative_path(self, path: Path) -> str:
-        """How a media path is stored: relative to the project folder when below it."""
-        path = Path(path).absolute()
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-    def media_path(self, media: MediaFile) -> Path:
-        """Absolute path of a media file."""
-        stored = Path(media.path)
-        return stored if stored.is_absolute() else self.root / stored
-
-    def verify_media(self, media: MediaFile) -> str:
-        """'ok', 'missing', 'changed' (content differs from import, by hash) or 'touched'
-        (same content, new modification time). Writes nothing: the caller records what it
-        found with :meth:`mark_media_changed` or :meth:`set_media_mtime`."""
-        status = self.media_status(media)
-        if status != "changed" or media.changed_at is not None:
-            return status
-        try:
-            same = file_sha256(self.media_path(media)) == media.sha256
-        except OSError:
-            return "missing"
-        return "touched" if same else "changed"
-
-    def set_media_mtime(self, media: MediaFile) -> None:
-        """Record the file's current modification time (its content was checked unchanged)."""
-        mtime = self.media_path(media).stat().st_mtime
-        with self.transaction():
-            self._con.execute("UPDATE media SET mtime = ? WHERE id = ?", (mtime, media.id))
-
-    def mark_media_changed(self, media: MediaFile) -> None:
-        """Record that a media file's content differs from what was imported: its cached
-        features no longer describe it and its recording's suggestions are dropped; ratings
-        stay. Re-importing the file clears the mark."""
-        with self.transaction():
-            self._con.execute(
-                "UPDATE media SET changed_at = ? WHERE id = ? AND changed_at IS NULL",
-                (utc_now(), media.id),
-            )
-            self._con.execute(
-                "DELETE FROM suggestions WHERE recording_id = ?", (media.recording_id,)
-            )
-
-    def media_status(self, media: MediaFile) -> str:
-        """'ok', 'missing' or 'changed' (marked changed, or size or modification time
-        differs from import)."""
-        if media.changed_at is not None:
-            return "changed"
-        path = self.media_path(media)
-        try:
-            stat = path.stat()
-        except OSError:
-            return "missing"
-        if stat.st_size != media.size or abs(stat.st_mtime - media.mtime) > 1e-3:
-            return "changed"
-        return "ok"
 
     # ---- raters --------------------------------------------------------------------------
     def ensure_rater(self, name: str) -> int:
@@ -631,7 +305,7 @@ class Project:
         row = self._con.execute(
             "SELECT report FROM import_runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else self._json(row[0], "the last import report")
+        return None if row is None else read_json(row[0], "the last import report", self.path)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Recordings per intended emotion, per participant, and media files per modality."""

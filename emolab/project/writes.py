@@ -17,13 +17,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from emolab.core.errors import EmolabError
-from emolab.project.store import (
-    Project,
-    WriteProblem,
-    classify_sqlite_error,
-    describe_sqlite_error,
-    utc_now,
-)
+from emolab.project.errors import WriteProblem, classify_sqlite_error, describe_sqlite_error
+from emolab.project.schema import utc_now
+from emolab.project.store import Project
 
 
 class SaveState(enum.Enum):

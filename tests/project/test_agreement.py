@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from emolab.project.agreement import agreement, validity
+from emolab.project.browse import browser_rows
 from emolab.project.ratings import set_field
 from emolab.project.store import Project
 
@@ -37,6 +38,28 @@ def test_validity_is_the_share_of_raters_choosing_the_intended_emotion(project):
     assert v[ids[0]] == (pytest.approx(2 / 3), 3)
     assert v[ids[1]] == (0.0, 1)
     assert ids[2] not in v
+
+
+def test_agreement_and_the_browser_share_one_validity(project):
+    p, ids = project
+    pid = p.ensure_participant("02", None)
+    unknown, _ = p.ensure_recording("k9", "test", pid, {"emotion": None}, {})
+    a, b, c = (p.ensure_rater(n) for n in "abc")
+    for rater, emotion in ((a, "happy"), (b, "sad"), (c, "happy")):
+        rate(p, rater, ids[0], emotion)
+    rate(p, a, ids[1], "calm")
+    rate(p, a, unknown, "happy")
+    rate(p, b, unknown, "sad")
+    set_field(p, ids[2], a, "intensity", 3)  # rated, but no emotion chosen
+    # a recording without an intended emotion has no validity (it used to raise TypeError)
+    assert validity(p) == {ids[0]: (pytest.approx(2 / 3), 3), ids[1]: (0.0, 1)}
+    assert agreement(p).mean_validity == pytest.approx(1 / 3)
+    rows = {r.recording_id: r for r in browser_rows(p, a, None)}
+    expected = {ids[0]: (2 / 3, 3), ids[1]: (0.0, 1), unknown: (None, 2), ids[2]: (None, 0),
+                ids[3]: (None, 0)}  # fmt: skip
+    assert {rid: (r.validity, r.raters) for rid, r in rows.items()} == expected
+    for rid, row in rows.items():
+        assert browser_rows(p, a, None, rid) == [row]
 
 
 def test_perfect_agreement_gives_alpha_one(project):

@@ -3,6 +3,9 @@ and the Qt-free table that sorts and filters them."""
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +16,7 @@ from emolab.project.browse import (
     browser_rows,
     load_browser_rows,
 )
-from emolab.project.ratings import set_field
+from emolab.project.ratings import Rating, get_rating, rating_status, rating_status_sql, set_field
 from emolab.project.store import Project
 
 
@@ -37,11 +40,39 @@ def test_all_rows_and_single_rows_agree_with_ratings_and_validity(demo_copy):
         assert by_id[first.id].status == "partial"
         assert by_id[second.id].status == "rated"
         assert by_id[recordings[2].id].status == "unrated"
+        assert get_rating(project, second.id, a).complete
+        assert not get_rating(project, first.id, a).complete
         assert by_id[recordings[2].id].validity is None
         assert by_id[first.id].modalities == "audio + body"
         listed = run_to_end(load_browser_rows(demo_copy, a, None))
         assert listed.rows == rows
         assert listed.facet_values("status") == ["partial", "rated", "unrated"]
+
+
+def test_a_rating_is_complete_only_with_every_choice_made():
+    assert rating_status([True, True, True]) == "rated"
+    assert rating_status([True, False, True]) == "partial"
+    assert rating_status([False, False, False]) == "unrated"
+    assert Rating(1, 1, emotion="sad", intensity=3, genuineness=1).complete
+    assert not Rating(1, 1, emotion="sad", intensity=3).complete
+    assert Rating(1, 1, genuineness=5).status == "partial"
+    assert Rating(1, 1, notes="unsure").status == "unrated"  # a note is not a choice
+
+
+def test_the_browsers_status_is_the_ratings_status_for_every_combination():
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE ratings (id INTEGER PRIMARY KEY, emotion, intensity, genuineness)")
+    con.execute("CREATE TABLE recordings (id INTEGER PRIMARY KEY)")
+    combos = list(itertools.product([None, "calm"], [None, 1], [None, 5]))
+    for i, combo in enumerate(combos):
+        con.execute("INSERT INTO ratings VALUES (?, ?, ?, ?)", (i, *combo))
+    con.executemany("INSERT INTO recordings VALUES (?)", [(i,) for i in range(len(combos) + 1)])
+    found = dict(con.execute(f"SELECT r.id, {rating_status_sql('t')} FROM recordings r "
+                             "LEFT JOIN ratings t ON t.id = r.id"))  # fmt: skip
+    assert found == {i: Rating(i, 1, *combo).status for i, combo in enumerate(combos)} | {
+        len(combos): "unrated"  # no rating row at all
+    }
+    assert sorted(found.values()).count("partial") == 6
 
 
 def _row(i: int, participant: str, emotion: str, status: str, confidence) -> BrowserRow:
