@@ -63,8 +63,8 @@ class MainWindow(QMainWindow):
         self.jobs.progress.connect(
             lambda kind, *p: kind in _QUICK_JOBS or self.status.show_job(kind, *p)
         )
-        self.jobs.finished.connect(self._on_job_finished)
-        self.jobs.failed.connect(self._on_job_failed)
+        self.jobs.finished.connect(self.view.job_finished)
+        self.jobs.failed.connect(self.view.job_failed)
         self.jobs.cancelled.connect(
             lambda kind: kind in _QUICK_JOBS or self.status.job_done(f"{kind} cancelled")
         )
@@ -196,11 +196,11 @@ class MainWindow(QMainWindow):
         session.read_active_model()
         path, rater, model_id = session.project.path, session.rater_id, session.model_id
         if first_page:
-            self._show_rows(first_browser_rows(session.project, rater, model_id), final=False)
+            self.show_rows(first_browser_rows(session.project, rater, model_id), final=False)
         self.rows_ready = False
         self.jobs.start("rows", lambda token: load_browser_rows(path, rater, model_id, token))
 
-    def _show_rows(self, rows, final: bool = True) -> None:
+    def show_rows(self, rows, final: bool = True) -> None:
         self.browser.set_rows(rows)
         self.rows_ready = final
         if self.recording_id is None and self.browser.model.rowCount():
@@ -219,33 +219,6 @@ class MainWindow(QMainWindow):
                 return (yield from predict_missing(project, cancel=token))
 
         self.jobs.start("predict", job)
-
-    def _on_job_finished(self, kind: str, result: object) -> None:
-        if kind in ("audio", "motion") and self.session is not None:
-            self.session.media_arrived(kind, result)
-        elif kind == "rows":
-            self._show_rows(result)
-        elif kind == "predict" and self.session is not None:
-            self.status.job_done(f"Suggestions added: {result.added}")
-            for notice in result.notices:  # e.g. the active model was refused
-                self.suggestion_panel.show_notice(notice)
-                self.status.say(notice, 30)
-            self.session.predictions_done()
-            self.refresh_rows()
-        elif kind == "demo":
-            self.status.job_done("Demo project ready (SYNTHETIC data)")
-            self.open_project(Path(result))
-
-    def _on_job_failed(self, kind: str, message: str) -> None:
-        if kind in ("audio", "motion"):
-            if self.session is not None:
-                self.session.media_failed(kind, message)
-            return
-        if kind == "predict" and self.session is not None:
-            self.session.predictions_done()
-        self.status.job_done(f"{kind} failed: {message}")
-        if kind != "predict":
-            show_problem(self, f"{kind} failed", message)
 
     # ---- actions (the table in gui/actions.py names these) ------------------------------
     def open_recording(self, recording_id: int) -> None:

@@ -5,8 +5,11 @@ own beyond the retry timer that keeps trying queued writes while they wait."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QTimer
 
+from emolab.gui.dialogs import show_problem
 from emolab.project.session import Session
 from emolab.project.writes import SaveState
 
@@ -30,6 +33,36 @@ class SessionView:
             self.retry_timer.stop()
         else:
             self.session.retry()
+
+    def job_finished(self, kind: str, result: object) -> None:
+        """Put a finished job's result where it belongs."""
+        w = self.window
+        if kind in ("audio", "motion") and w.session is not None:
+            w.session.media_arrived(kind, result)
+        elif kind == "rows":
+            w.show_rows(result)
+        elif kind == "predict" and w.session is not None:
+            w.status.job_done(f"Suggestions added: {result.added}")
+            for notice in result.notices:  # e.g. the active model was refused
+                w.suggestion_panel.show_notice(notice)
+                w.status.say(notice, 30)
+            w.session.predictions_done()
+            w.refresh_rows()
+        elif kind == "demo":
+            w.status.job_done("Demo project ready (SYNTHETIC data)")
+            w.open_project(Path(result))
+
+    def job_failed(self, kind: str, message: str) -> None:
+        w = self.window
+        if kind in ("audio", "motion"):
+            if w.session is not None:
+                w.session.media_failed(kind, message)
+            return
+        if kind == "predict" and w.session is not None:
+            w.session.predictions_done()
+        w.status.job_done(f"{kind} failed: {message}")
+        if kind != "predict":
+            show_problem(w, f"{kind} failed", message)
 
     def render(self, aspect: str) -> None:
         """Show what changed in the session (see project.session.ASPECTS)."""
