@@ -497,36 +497,40 @@ def check_audio(samples: np.ndarray) -> None:
 _unique = count()
 
 
-def run_motion(case: tuple[str, bytes], folder: Path) -> str:
-    """Read one motion case: 'read' or the typed error's name; raises anything else."""
-    from emolab.io.motion import read_motion
-
+def _outcome(case: tuple[str, bytes], folder: Path, read, check) -> str:
+    """Write one case to ``folder`` and ``check(read(path))``: 'read', or the typed error's
+    name; raises anything else."""
     name, data = case
     path = folder / name
     path.write_bytes(data)
     try:
-        clip = read_motion(path)
+        result = read(path)
     except EmolabError as exc:
         return type(exc).__name__
-    check_clip(clip)
+    check(result)
     return "read"
+
+
+def run_motion(case: tuple[str, bytes], folder: Path) -> str:
+    """Read one motion case: 'read' or the typed error's name; raises anything else."""
+    from emolab.io.motion import read_motion
+
+    return _outcome(case, folder, read_motion, check_clip)
 
 
 def run_audio(case: tuple[str, bytes], folder: Path) -> str:
     """Read one audio case: 'read' or the typed error's name; raises anything else."""
     from emolab.io.audio import load_for_features, read_audio_info
 
-    name, data = case
-    path = folder / name
-    path.write_bytes(data)
-    try:
-        info = read_audio_info(path)
-        samples = load_for_features(path)
-    except EmolabError as exc:
-        return type(exc).__name__
-    assert info.frames >= 1 and info.samplerate > 0
-    check_audio(samples)
-    return "read"
+    def read(path: Path):
+        return read_audio_info(path), load_for_features(path)
+
+    def check(result) -> None:
+        info, samples = result
+        assert info.frames >= 1 and info.samplerate > 0
+        check_audio(samples)
+
+    return _outcome(case, folder, read, check)
 
 
 def run_names(case: tuple[str, bytes], folder: Path) -> str:

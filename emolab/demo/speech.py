@@ -22,7 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from emolab.io.audio import FEATURE_SAMPLERATE
+
+#: Synthesised at the features' analysis rate, so extracting them resamples nothing.
+SAMPLE_RATE = FEATURE_SAMPLERATE
 STRONG_FACTOR = 1.6
 
 

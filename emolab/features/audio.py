@@ -1,13 +1,12 @@
 """The 28 audio features (eGeMAPS-inspired; Eyben et al., IEEE TAC 2016).
 
-Computed from mono 16 kHz samples with numpy only: 32 ms Hann frames every 10 ms, an
-FFT-based YIN pitch tracker (de Cheveigné & Kawahara 2002; 25 ms integration window,
-60–500 Hz, CMNDF threshold 0.15, parabolic refinement; run at 8 kHz after a low-pass,
-every 20 ms on frames within 30 dB of the loudest), a 40-band mel filterbank and a
-DCT-II. No librosa at run time: its numba compilation would cost the user ~30 s on the
-first click (PLATFORM.md). Leading and trailing silence (frames more than 35 dB below
-the loudest) is trimmed first. Silent or unvoiced input gives defined values (zeros for
-what cannot be measured) and a flag, never NaN.
+Computed from mono 16 kHz samples with numpy only: 32 ms Hann frames every 10 ms, the YIN
+pitch tracker of :mod:`emolab.features.pitch` (every 20 ms on frames within 30 dB of the
+loudest), and a 40-band mel filterbank and DCT-II from :mod:`emolab.features.spectral`.
+No librosa at run time: its numba compilation would cost the user ~30 s on the first
+click (PLATFORM.md). Leading and trailing silence (frames more than 35 dB below the
+loudest) is trimmed first. Silent or unvoiced input gives defined values (zeros for what
+cannot be measured) and a flag, never NaN.
 
 Frame-level tracks are computed once per clip; :func:`aggregate` turns any range of
 frames into the 28 features, so windows for temporal fusion cost little extra.
@@ -16,19 +15,25 @@ frames into the 28 features, so windows for temporal fusion cost little extra.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from emolab.features import spectral
+from emolab.features.pitch import yin
+from emolab.features.spectral import (
+    HOP,
+    N_FFT,
+    Signal,
+    dct_matrix,
+    hann,
+    mel_filterbank,
+    running_energy,
+    segment,
+)
+from emolab.io.audio import FEATURE_SAMPLERATE
+
 EXTRACTOR = "audio"
 VERSION = "1"
-SAMPLE_RATE = 16_000
-N_FFT = 512  # 32 ms
-HOP = 160  # 10 ms
-YIN_WINDOW = 400  # 25 ms
-F0_MIN, F0_MAX = 60.0, 500.0
-YIN_THRESHOLD = 0.15
 TRIM_DB = 35.0
 N_MELS = 40
 N_MFCC = 13
@@ -71,7 +76,7 @@ class AudioFrames:
     flux: np.ndarray
     mfcc: np.ndarray  # frames × 13
     active: np.ndarray  # bool: inside the trimmed (non-silent) region
-    hop_s: float = HOP / SAMPLE_RATE
+    hop_s: float = HOP / FEATURE_SAMPLERATE
     flags: set[str] = field(default_factory=set)
 
     @property
@@ -80,167 +85,7 @@ class AudioFrames:
 
     def frame_times(self) -> np.ndarray:
         """Centre time (s) of each frame."""
-        return (np.arange(self.n_frames) * HOP + N_FFT / 2) / SAMPLE_RATE
-
-
-#: Frames processed at once: bounds memory for long recordings (~4,096 × 512 samples).
-CHUNK_FRAMES = 4096
-
-
-@cache
-def _mel_matrix() -> np.ndarray:
-    """(N_MELS × N_FFT/2+1) triangular filters, HTK mel scale, 0–8000 Hz, area-normalised."""
-    freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
-
-    def mel(f):
-        return 2595 * np.log10(1 + f / 700)
-
-    edges = 700 * (10 ** (np.linspace(mel(0), mel(SAMPLE_RATE / 2), N_MELS + 2) / 2595) - 1)
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    up = (freqs - lower) / (centre - lower)
-    down = (upper - freqs) / (upper - centre)
-    weights = np.maximum(0, np.minimum(up, down))
-    weights *= 2.0 / (upper - lower)  # equal area (Slaney normalisation)
-    return weights
-
-
-@cache
-def _dct_matrix(n_out: int = N_MFCC, n_in: int = N_MELS) -> np.ndarray:
-    """Orthonormal DCT-II rows 0..n_out-1."""
-    k = np.arange(n_out)[:, None]
-    n = np.arange(n_in)[None, :]
-    m = np.cos(np.pi * k * (2 * n + 1) / (2 * n_in)) * np.sqrt(2 / n_in)
-    m[0] /= np.sqrt(2)
-    return m
-
-
-def _running_energy(x: np.ndarray) -> np.ndarray:
-    """[0, x0², x0² + x1², …] (float64), built in one array: no temporaries as long as
-    the signal, which matters for hour-long recordings."""
-    squares = np.empty(len(x) + 1)
-    squares[0] = 0.0
-    np.multiply(x, x, out=squares[1:])
-    np.cumsum(squares[1:], out=squares[1:])
-    return squares
-
-
-@runtime_checkable
-class Signal(Protocol):
-    """Mono samples that can be read a stretch at a time: ``len()`` and ``[a:b]``."""
-
-    def __len__(self) -> int: ...
-    def __getitem__(self, stretch: slice) -> np.ndarray: ...
-
-
-def _segment(x: np.ndarray | Signal, start: int, stop: int) -> np.ndarray:
-    """``x[start:stop]`` as float64, zeros where it reaches outside the signal."""
-    out = np.zeros(stop - start)
-    a, b = max(start, 0), min(stop, len(x))
-    if b > a:
-        out[a - start : b - start] = x[a:b]
-    return out
-
-
-@cache
-def _window() -> np.ndarray:
-    return np.hanning(N_FFT + 1)[:-1]
-
-
-def _frames(x: np.ndarray, length: int) -> np.ndarray:
-    n = 1 + max(0, (len(x) - N_FFT)) // HOP
-    need = (n - 1) * HOP + length
-    if len(x) < need:
-        x = np.pad(x, (0, need - len(x)))
-    return np.lib.stride_tricks.sliding_window_view(x, length)[::HOP][:n]
-
-
-@cache
-def _halfband() -> np.ndarray:
-    """15-tap Hamming-windowed sinc low-pass at 3.6 kHz (of 16 kHz) before decimating by 2."""
-    n = np.arange(15) - 7
-    taps = np.sinc(2 * 3600 / SAMPLE_RATE * n) * np.hamming(15)
-    return taps / taps.sum()
-
-
-def yin(
-    x: np.ndarray | Signal,
-    frames: np.ndarray | None = None,
-    sr: int = SAMPLE_RATE,
-    length: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """F0 (Hz, 0 where unvoiced) and aperiodicity (CMNDF minimum) per 10 ms frame of a
-    16 kHz signal. The search runs at 8 kHz (F0 ≤ 500 Hz needs nothing above 4 kHz).
-
-    ``frames`` (indices) restricts the search to frames worth it (loud enough to be
-    voiced); the others get F0 0 and aperiodicity 1. Frames are searched a block at a
-    time, each block decimating only its own stretch of the signal, so memory does not
-    grow with the recording's length.
-    """
-    length = len(x) if length is None else length  # samples, zeros past the signal's end
-    n_frames = 1 + max(0, (length - N_FFT)) // HOP
-    sr, hop, window = sr // 2, HOP // 2, YIN_WINDOW // 2
-    tau_min, tau_max = int(sr / F0_MAX), int(np.ceil(sr / F0_MIN))
-    f0_all = np.zeros(n_frames)
-    aperiodicity_all = np.ones(n_frames)
-    chosen = np.arange(n_frames) if frames is None else np.asarray(frames, dtype=int)
-    span = window + tau_max
-    taps = _halfband()
-    half = len(taps) // 2
-    decimated_length = (length + 1) // 2  # samples of the whole 8 kHz signal
-    for first in range(0, chosen.size, CHUNK_FRAMES):
-        part = chosen[first : first + CHUNK_FRAMES]
-        # this block's stretch of the 8 kHz signal: low-pass (zeros beyond the ends, as
-        # a whole-signal 'same' convolution has), then every other sample
-        lo, hi = int(part[0]) * hop, int(part[-1]) * hop + span
-        stretch = _segment(x, 2 * lo - half, 2 * hi - 1 + half)
-        y = np.convolve(stretch, taps, mode="valid")[::2]
-        y[max(decimated_length - lo, 0) :] = 0.0  # past the end of the signal
-        f0_all[part], aperiodicity_all[part] = _yin_frames(
-            y, _running_energy(y), (part - part[0]) * hop, sr, window, tau_min, tau_max
-        )
-    return f0_all, aperiodicity_all
-
-
-def _yin_frames(x, squares, starts, sr, window, tau_min, tau_max):
-    """(F0 Hz, aperiodicity) of the frames starting at ``starts`` (8 kHz samples)."""
-    span = window + tau_max
-    segment = x[starts[:, None] + np.arange(span)[None, :]]
-    n_fft = 1 << int(np.ceil(np.log2(span + 1)))
-    spectrum = np.fft.rfft(segment, n_fft)
-    head = np.fft.rfft(segment[:, :window], n_fft)
-    cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
-    taus = np.arange(tau_max + 1)
-    lagged = starts[:, None] + taus[None, :]
-    energy_b = squares[lagged + window] - squares[lagged]
-    energy_a = energy_b[:, :1]
-    d = np.maximum(energy_a + energy_b - 2 * cross, 0)
-    running = np.cumsum(d[:, 1:], axis=1)
-    cmndf = np.ones_like(d)
-    cmndf[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(running, 1e-12)
-    search = cmndf[:, tau_min : tau_max + 1]
-    # first dip below the threshold: first below-threshold τ, then down to its local minimum
-    below = search < YIN_THRESHOLD
-    has = below.any(axis=1)
-    first = np.where(has, below.argmax(axis=1), search.argmin(axis=1))
-    rows = np.arange(len(search))
-    best = first.copy()
-    for _ in range(30):  # walk downhill; a dip is rarely wider than a few samples
-        nxt = np.minimum(best + 1, search.shape[1] - 1)
-        step = search[rows, nxt] < search[rows, best]
-        if not step.any():
-            break
-        best = np.where(step, nxt, best)
-    tau = best + tau_min
-    # parabolic refinement
-    left = cmndf[rows, np.maximum(tau - 1, 1)]
-    centre = cmndf[rows, tau]
-    right = cmndf[rows, np.minimum(tau + 1, tau_max)]
-    denom = left - 2 * centre + right
-    shift = np.divide(
-        0.5 * (left - right), denom, out=np.zeros_like(denom), where=np.abs(denom) > 1e-12
-    )
-    period = tau + np.clip(shift, -0.5, 0.5)
-    return np.where(centre < 0.25, sr / period, 0.0), centre
+        return (np.arange(self.n_frames) * HOP + N_FFT / 2) / FEATURE_SAMPLERATE
 
 
 def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
@@ -260,9 +105,9 @@ def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
     n = 1 + (length - N_FFT) // HOP
     rms = np.empty(n)
     # a block of frames at a time, each from the running energy of its own stretch
-    for first in range(0, n, CHUNK_FRAMES):
-        count = min(CHUNK_FRAMES, n - first)
-        squares = _running_energy(_segment(x, first * HOP, (first + count - 1) * HOP + N_FFT))
+    for first in range(0, n, spectral.CHUNK_FRAMES):
+        count = min(spectral.CHUNK_FRAMES, n - first)
+        squares = running_energy(segment(x, first * HOP, (first + count - 1) * HOP + N_FFT))
         starts = np.arange(count) * HOP
         rms[first : first + count] = squares[starts + N_FFT] - squares[starts]
     rms = np.sqrt(np.maximum(rms, 0) / N_FFT)
@@ -280,19 +125,19 @@ def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
     mfcc = np.zeros((n, N_MFCC))
     all_rows = np.flatnonzero(active)
     if all_rows.size:
-        freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)
+        freqs = np.fft.rfftfreq(N_FFT, 1 / FEATURE_SAMPLERATE)
         previous = None  # the last normalised spectrum of the chunk before (for flux)
         # chunks of frames keep memory bounded for long recordings; every quantity is per
         # frame (flux carries one row over), so the result does not depend on the chunking
-        for start in range(0, all_rows.size, CHUNK_FRAMES):
-            rows = all_rows[start : start + CHUNK_FRAMES]
-            stretch = _segment(x, int(rows[0]) * HOP, int(rows[-1]) * HOP + N_FFT)
+        for start in range(0, all_rows.size, spectral.CHUNK_FRAMES):
+            rows = all_rows[start : start + spectral.CHUNK_FRAMES]
+            stretch = segment(x, int(rows[0]) * HOP, int(rows[-1]) * HOP + N_FFT)
             frames = np.lib.stride_tricks.sliding_window_view(stretch.astype(np.float32), N_FFT)[
                 ::HOP
             ][rows - rows[0]]
             signs = np.signbit(frames)
             zcr[rows] = np.mean(signs[:, 1:] != signs[:, :-1], axis=1)
-            spectrum = np.abs(np.fft.rfft(frames * _window(), axis=1))
+            spectrum = np.abs(np.fft.rfft(frames * hann(N_FFT), axis=1))
             power = spectrum * spectrum
             total = spectrum.sum(axis=1) + 1e-12
             c = spectrum @ freqs / total
@@ -310,7 +155,10 @@ def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
                 step[0] = np.sum(np.abs(normalised[0] - previous))
             previous = normalised[-1]
             flux[rows] = step
-            mfcc[rows] = np.log(power @ _mel_matrix().T + 1e-10) @ _dct_matrix().T
+            mfcc[rows] = (
+                np.log(power @ mel_filterbank(N_FFT, N_MELS).T + 1e-10)
+                @ dct_matrix(N_MFCC, N_MELS).T
+            )
     loud = active & (rms_db > peak - 30)  # quieter frames are never counted as voiced
     # pitch every 20 ms (pyin's default hop is ~23 ms); odd frames take the one before
     f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2, length=length)
@@ -389,38 +237,3 @@ def extract(samples: np.ndarray) -> tuple[np.ndarray, set[str]]:
     if not tracks.voiced.any():
         flags.add("unvoiced")
     return aggregate(tracks), flags
-
-
-@cache
-def _baseline_matrices() -> tuple[np.ndarray, np.ndarray]:
-    """128-band mel filterbank (over a 2048-point FFT) and a 40-row DCT, librosa's defaults."""
-    n_fft, n_mels = 2048, 128
-    freqs = np.fft.rfftfreq(n_fft, 1 / SAMPLE_RATE)
-    hz = np.array([0.0, SAMPLE_RATE / 2])
-    mels = 2595 * np.log10(1 + hz / 700)
-    edges = 700 * (10 ** (np.linspace(mels[0], mels[1], n_mels + 2) / 2595) - 1)
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    weights = np.maximum(0, np.minimum((freqs - lower) / (centre - lower),
-                                       (upper - freqs) / (upper - centre)))  # fmt: skip
-    weights *= 2.0 / (upper - lower)
-    return weights, _dct_matrix(40, n_mels)
-
-
-def mfcc40_means(x: np.ndarray | Signal) -> np.ndarray:
-    """The source project's baseline: means of 40 MFCCs over the whole file (no trimming),
-    2048-point frames every 512 samples, 128 mel bands, log power in dB."""
-    n_fft, hop = 2048, 512
-    if not isinstance(x, Signal):
-        x = np.asarray(x)
-    n = 1 + (max(len(x), n_fft) - n_fft) // hop
-    mel_fb, dct = _baseline_matrices()
-    window = np.hanning(n_fft + 1)[:-1]
-    mel_db = np.empty((n, mel_fb.shape[0]))
-    for first in range(0, n, CHUNK_FRAMES):  # a stretch at a time: bounded memory
-        count = min(CHUNK_FRAMES, n - first)
-        stretch = _segment(x, first * hop, (first + count - 1) * hop + n_fft)
-        chunk = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop]
-        power = np.abs(np.fft.rfft(chunk * window, axis=1)) ** 2
-        mel_db[first : first + count] = 10 * np.log10(np.maximum(power @ mel_fb.T, 1e-10))
-    mel_db = np.maximum(mel_db, mel_db.max() - 80)
-    return (mel_db @ dct.T).mean(axis=0).astype(np.float32)

@@ -1,12 +1,14 @@
 """The 9 body features, from joint positions normalised by body height, y up.
 
 Joints are found through the skeleton's roles (head, neck, pelvis, hands, hips, …), so
-BVH, CSV and Kinect-style data give the same features. Positions are smoothed
-before differentiation, as is usual for motion capture: a zero-phase Gaussian
-kernel of σ = 20 ms (−3 dB near 9 Hz), in numpy, so the first extraction pays no
-scipy import. Gaps of missing joints up to 0.25 s are interpolated linearly; longer
-gaps stay missing, are left out of every average, and raise the flag ``long_gap``.
-A body height is the median over frames of the figure's vertical extent.
+BVH, CSV and Kinect-style data give the same features. Positions are smoothed before
+differentiation, as is usual for motion capture: a zero-phase Gaussian kernel of
+σ = 20 ms, whose −3 dB point is at 6.6 Hz (√ln 2 / (2π σ); measured with
+``scipy.signal.freqz`` on the 9 taps used at 60 fps, and within 0.2 Hz of that from 30 to
+120 fps), in numpy, so the first extraction pays no scipy import. Gaps of missing joints
+up to 0.25 s are interpolated linearly; longer gaps stay missing, are left out of every
+average, and raise the flag ``long_gap``. A body height is the median over frames of the
+figure's vertical extent.
 """
 
 from __future__ import annotations

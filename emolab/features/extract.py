@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from emolab.features import audio as audio_features
+from emolab.features import baseline as baseline_features
 from emolab.features import body as body_features
 from emolab.features import windows
 
@@ -29,7 +30,7 @@ EXTRACTORS = {
     "audio": (audio_features.EXTRACTOR, audio_features.VERSION),
     "body": (body_features.EXTRACTOR, body_features.VERSION),
 }
-BASELINE_EXTRACTOR = ("mfcc40", "1")
+BASELINE_EXTRACTOR = (baseline_features.EXTRACTOR, baseline_features.VERSION)
 
 
 def audio_file_features(path: str | Path) -> MediaFeatures:
@@ -59,7 +60,7 @@ def _audio_features(samples, n_samples: int | None) -> MediaFeatures:
         vector=audio_features.aggregate(tracks),
         windows=windows.audio_windows(tracks, duration),
         flags=flags,
-        baseline=audio_features.mfcc40_means(samples),
+        baseline=baseline_features.mfcc40_means(samples),
     )
 
 

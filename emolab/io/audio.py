@@ -24,9 +24,10 @@ import numpy as np
 from emolab.core.errors import BadSamples, CorruptFile, EmptyFile, UnsupportedFormat
 from emolab.core.types import AudioClip, AudioInfo
 from emolab.io.boundary import describe, reader_boundary
+from emolab.io.formats import AUDIO_EXTENSIONS
 
+#: The one analysis rate (Hz) of audio features: files are resampled to it.
 FEATURE_SAMPLERATE = 16_000
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 
 #: Sample rates (Hz) outside this range are a broken header, not a recording.
 MIN_SAMPLERATE, MAX_SAMPLERATE = 1_000, 1_000_000

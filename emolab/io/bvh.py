@@ -14,6 +14,9 @@ Bad input: a non-finite OFFSET or frame time is a :class:`CorruptFile` naming th
 NaN or infinite channel values make the positions they move missing, repaired or left
 NaN as :mod:`emolab.io.motion` describes. The parser and writer keep an explicit stack,
 so however deep a hierarchy nests, it cannot exhaust Python's recursion limit.
+
+Longer than 400 lines on purpose: the parser, forward kinematics and the writer share
+:class:`BvhDocument` and must round-trip each other, so they are read and changed together.
 """
 
 from __future__ import annotations
@@ -25,15 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
-from emolab.io.motion import (
-    MotionClip,
-    check_sample_count,
-    clip_from_samples,
-    infer_units,
-    reader_boundary,
-    register_reader,
-    register_writer,
-)
+from emolab.io.boundary import reader_boundary
+from emolab.io.formats import register_reader, register_writer
+from emolab.io.motion import MotionClip, check_sample_count, clip_from_samples, infer_units
 from emolab.io.skeletons import Skeleton, resolve_roles
 
 ROTATION_CHANNELS = ("Xrotation", "Yrotation", "Zrotation")

@@ -24,16 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
+from emolab.io.boundary import reader_boundary
+from emolab.io.formats import register_reader, register_writer
 from emolab.io.motion import (
     UNIT_SCALES,
     MotionClip,
-    _figure_height,
     check_sample_count,
     clip_from_samples,
+    figure_height,
     infer_units,
-    reader_boundary,
-    register_reader,
-    register_writer,
 )
 from emolab.io.skeletons import parents_problem, skeleton_for_names
 
@@ -124,7 +123,7 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
         positions = np.stack([positions[..., 0], positions[..., 2], -positions[..., 1]], axis=-1)
     elif up != "y":
         raise CorruptFile(f"up axis '{up}' is not y or z", path)
-    chosen = units or settings.get("units") or infer_units(_figure_height(positions))
+    chosen = units or settings.get("units") or infer_units(figure_height(positions))
     if chosen not in UNIT_SCALES:
         raise CorruptFile(f"unknown length unit '{chosen}'", path)
     parents = None

@@ -4,6 +4,10 @@ Schemes are data: JSON files in ``resources/schemes/`` (bundled) or in the per-u
 ``schemes`` folder, so a lab can add its own without code. A scheme is a sequence of
 two-digit fields; one of them names the modality of the file, and the recording key —
 all other fields — pairs a recording's audio file with its body-movement file.
+
+Longer than 400 lines on purpose: a scheme's model, the checks of its JSON form (each
+malformed file gets a plain reason, which is most of the length) and the parsing of names
+are one definition, read and changed together.
 """
 
 from __future__ import annotations
@@ -18,24 +22,9 @@ from pathlib import Path
 
 from emolab.core.errors import BadName, CorruptFile, UnsupportedFormat
 from emolab.io.boundary import describe
+from emolab.io.formats import MEDIA_EXTENSIONS as MEDIA_EXTENSIONS  # importable here too
+from emolab.io.formats import modality_of_extension
 from emolab.resources import resource_path
-
-#: File extensions (lower case, with dot) of each media modality.
-MEDIA_EXTENSIONS: Mapping[str, frozenset[str]] = {
-    "audio": frozenset({".wav", ".flac", ".ogg", ".mp3"}),
-    "body": frozenset({".bvh", ".csv", ".npz"}),
-    "video": frozenset({".mp4", ".mov", ".avi", ".mkv"}),
-}
-
-
-def modality_of_extension(path: str | Path) -> str:
-    """The modality a file's extension stands for ('audio', 'body' or 'video')."""
-    suffix = Path(path).suffix.lower()
-    for modality, extensions in MEDIA_EXTENSIONS.items():
-        if suffix in extensions:
-            return modality
-    known = ", ".join(sorted(e for exts in MEDIA_EXTENSIONS.values() for e in exts))
-    raise UnsupportedFormat(f"extension '{suffix or '(none)'}' is not one of {known}", path)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,23 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emolab import __version__
 from emolab.core.errors import ProjectError, ProjectTooNew
 from emolab.project.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 
-if TYPE_CHECKING:
-    from emolab.project.store import Project
+
+class Migratable(Protocol):
+    """What :func:`migrate` needs of a project (store.Project), without importing it."""
+
+    @property
+    def format_version(self) -> int: ...
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+    def set_meta(self, key: str, value: str) -> None: ...
 
 
 def utc_now() -> str:
@@ -131,7 +138,7 @@ def configure(con: sqlite3.Connection, read_only: bool) -> None:
     con.execute("PRAGMA foreign_keys=ON")
 
 
-def migrate(project: Project, new: bool) -> None:
+def migrate(project: Migratable, new: bool) -> None:
     """Run the migration steps from the project's format to the latest, one transaction each."""
     version = project.format_version
     for step in range(version, LATEST_VERSION):

@@ -8,15 +8,9 @@ import pytest
 
 from emolab.core.errors import BadSamples, CorruptFile, EmptyFile, UnsupportedFormat
 from emolab.io.bvh import read_bvh, read_bvh_document
-from emolab.io.motion import (
-    MAX_REPAIR_GAP_S,
-    MotionClip,
-    infer_units,
-    read_motion,
-    read_motion_npz,
-    write_motion,
-)
+from emolab.io.motion import MAX_REPAIR_GAP_S, MotionClip, infer_units, read_motion, write_motion
 from emolab.io.motion_csv import read_motion_csv
+from emolab.io.motion_npz import read_motion_npz
 from emolab.io.skeletons import load_topology, parents_problem, skeleton_for_names
 from tests.conftest import SIMPLE_BVH
 

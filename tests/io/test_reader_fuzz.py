@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.fuzz_readers import (
-    audio_cases,
-    bvh_cases,
-    csv_cases,
-    name_cases,
-    npz_cases,
-    run_audio,
-    run_motion,
-    run_names,
-)
+from tests.fuzz_readers import TARGETS
 
 FUZZ = settings(
     derandomize=True,
@@ -39,31 +31,10 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
+@pytest.mark.parametrize("reader", list(TARGETS))
 @FUZZ
-@given(case=audio_cases())
-def test_audio_reader_gives_clean_samples_or_a_typed_error(case, workdir):
-    run_audio(case, workdir)
-
-
-@FUZZ
-@given(case=bvh_cases())
-def test_bvh_reader_gives_a_valid_clip_or_a_typed_error(case, workdir):
-    run_motion(case, workdir)
-
-
-@FUZZ
-@given(case=csv_cases())
-def test_csv_reader_gives_a_valid_clip_or_a_typed_error(case, workdir):
-    run_motion(case, workdir)
-
-
-@FUZZ
-@given(case=npz_cases())
-def test_npz_reader_gives_a_valid_clip_or_a_typed_error(case, workdir):
-    run_motion(case, workdir)
-
-
-@FUZZ
-@given(case=name_cases())
-def test_names_and_scheme_files_parse_or_give_a_typed_error(case, workdir):
-    run_names(case, workdir)
+@given(data=st.data())
+def test_reader_gives_a_valid_result_or_a_typed_error(reader, data, workdir):
+    """Audio, BVH, CSV, NPZ, and names with scheme files: read, or a typed error."""
+    target = TARGETS[reader]
+    target.run(data.draw(target.cases(), label=reader), workdir)
