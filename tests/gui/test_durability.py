@@ -21,14 +21,18 @@ APP = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from emolab.gui.main_window import MainWindow
     app = QApplication([])
-    window = MainWindow(use_audio=False)
+    window = MainWindow(use_audio=False, predict_delay_ms=0)
     window.show()
     window.open_project(Path(sys.argv[1]), rater="tester")
-    window.start_prediction()  # the suggestion job opens the project in its own thread
-    deadline = time.monotonic() + 120
+    # the suggestion job opens the project in its own thread
+    deadline = time.monotonic() + float(sys.argv[2])
     while not (window.predictions_ready and window.rows_ready) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
+    if not (window.predictions_ready and window.rows_ready):
+        print("NOT READY: suggestions", window.predictions_ready, "rows", window.rows_ready,
+              flush=True)
+        sys.exit(1)
     print("READY", flush=True)
     rows = [r.recording_id for r in window.browser.model.rows]
     emotions = ["sad", "happy", "angry", "calm", "fearful"]
@@ -45,6 +49,10 @@ APP = textwrap.dedent(
         print("BATCH", flush=True)
     """
 )
+
+#: Seconds the app may take to list rows and finish its suggestion job (about 3 s here): a
+#: broken start fails the test after this, not after the per-test timeout.
+READY_WITHIN_S = 30
 
 OUTSIDE = "from emolab.project.store import Project; import sys; Project.open(sys.argv[1]).close()"
 
@@ -63,7 +71,7 @@ def test_saved_ratings_survive_sigkill_with_other_processes_opening_the_project(
     acknowledged = {}
     for round_ in range(2):
         process = subprocess.Popen(
-            [sys.executable, "-c", APP, str(gui_copy)],
+            [sys.executable, "-c", APP, str(gui_copy), str(READY_WITHIN_S)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
         )  # fmt: skip
