@@ -26,25 +26,60 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
 SMALL_CORPUS_PARTICIPANTS = 4
 
 
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory) -> Path:
-    """A demo project of 4 synthetic participants (240 recordings), built once per run."""
+#: Seconds a test worker waits for another worker to build a shared fixture.
+SHARED_BUILD_WAIT_S = 600
+
+
+def shared_build(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` once per test run, its result (a path) shared by every pytest-xdist
+    worker: the first to create the folder builds; the others wait for its marker."""
+    import time
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by the workers
+    folder, marker = root / name, root / f"{name}.built"
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        deadline = time.monotonic() + SHARED_BUILD_WAIT_S
+        while not marker.exists():
+            if time.monotonic() > deadline:
+                pytest.fail(f"another worker did not finish building {name}")
+            time.sleep(0.1)
+        return Path(marker.read_text())
+    result = Path(build(folder))
+    marker.with_suffix(".tmp").write_text(str(result))
+    marker.with_suffix(".tmp").rename(marker)  # appears whole, never half-written
+    return result
+
+
+def _build_small_demo(folder: Path) -> Path:
     from emolab.core.progress import run_to_end
     from emolab.project.demo import build_demo_project
+    from emolab.project.features import extract_features
+    from emolab.project.store import Project
 
-    folder = tmp_path_factory.mktemp("small_demo")
-    return run_to_end(build_demo_project(folder, participants=SMALL_CORPUS_PARTICIPANTS))
+    path = run_to_end(build_demo_project(folder, participants=SMALL_CORPUS_PARTICIPANTS))
+    with Project.open(path) as project:  # features cached once for every test
+        run_to_end(extract_features(project))
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A demo project of 4 synthetic participants (240 recordings) with its features
+    cached, built once per run (shared by parallel workers; tests only read it)."""
+    return shared_build(tmp_path_factory, "small_demo", _build_small_demo)
 
 
 @pytest.fixture(scope="session")
 def small_dataset(small_demo):
-    """Features of the small demo, extracted once (cached in its project)."""
-    from emolab.core.progress import run_to_end
-    from emolab.project.features import extract_features, feature_table
+    """Features of the small demo (cached in its project when it was built)."""
+    from emolab.project.features import feature_table
     from emolab.project.store import Project
 
     with Project.open(small_demo) as project:
-        run_to_end(extract_features(project))
         return feature_table(project)
 
 

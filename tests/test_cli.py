@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import soundfile as sf
@@ -36,13 +37,20 @@ def test_help_imports_neither_qt_nor_heavy_libraries():
     assert out.stdout.strip() == "[]"
 
 
-def test_import_then_info_json(tmp_path, tone, capsys):
+def imported(tmp_path: Path, tone, odd_name: str | None = None, odd: bytes = b"") -> Path:
+    """A project imported from one tone recording, and one odd file when named."""
     folder = tmp_path / "rec"
     folder.mkdir()
     sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
-    (folder / "02-03-01-01-01-01-99x.wav").write_bytes(b"")
+    if odd_name is not None:
+        (folder / odd_name).write_bytes(odd)
     project = tmp_path / "study.emolab"
     assert run(["import", str(project), str(folder), "--quiet"]) == 0
+    return project
+
+
+def test_import_then_info_json(tmp_path, tone, capsys):
+    project = imported(tmp_path, tone, "02-03-01-01-01-01-99x.wav")
     out = capsys.readouterr().out
     assert "Recordings added: 1" in out
     assert run(["info", str(project), "--json"]) == 0
@@ -82,12 +90,7 @@ def test_import_with_explicit_unknown_scheme(tmp_path, capsys):
 
 
 def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path, tone, capsys):
-    folder = tmp_path / "rec"
-    folder.mkdir()
-    sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
-    (folder / "02-03-01-01-01-01-0\x1b[2J\x1b]0;pwned\x07.wav").write_bytes(b"RIFF")
-    project = tmp_path / "study.emolab"
-    assert run(["import", str(project), str(folder), "--quiet"]) == 0
+    project = imported(tmp_path, tone, "02-03-01-01-01-01-0\x1b[2J\x1b]0;pwned\x07.wav", b"RIFF")
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J" in out
@@ -153,11 +156,7 @@ def test_import_never_writes_into_a_file_that_is_not_a_project(tmp_path, tone, c
 def test_damaged_stored_json_names_the_row_instead_of_a_traceback(tmp_path, tone, capsys):
     import sqlite3
 
-    folder = tmp_path / "rec"
-    folder.mkdir()
-    sf.write(folder / "02-03-01-01-01-01-02.wav", *tone)
-    project = tmp_path / "study.emolab"
-    assert run(["import", str(project), str(folder), "--quiet"]) == 0
+    project = imported(tmp_path, tone)
     capsys.readouterr()
     con = sqlite3.connect(project)
     con.execute("UPDATE import_runs SET report = '{not json'")

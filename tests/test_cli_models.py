@@ -9,11 +9,21 @@ import pytest
 
 from emolab.cli import run
 from emolab.core.progress import run_to_end
+from emolab.features.baseline import DIFFERENCES_FROM_SEED
 from emolab.project.importer import import_folder
 from emolab.project.models import models, suggestions
 from emolab.project.store import Project
+from tests.conftest import throwaway_copy
 
 KEYS = {"fusion", "model", "accuracy", "uar", "macro_f1", "ece", "n_recordings", "n_participants"}
+
+
+@pytest.fixture
+def demo_copy(small_demo, small_dataset):
+    """A throw-away copy of the small demo whose features are already cached (the
+    commands' own extraction is covered by the partial project below)."""
+    with throwaway_copy(small_demo, "cli") as path:
+        yield path
 
 
 def test_evaluate_json_has_results_and_baseline(demo_copy, capsys):
@@ -26,6 +36,9 @@ def test_evaluate_json_has_results_and_baseline(demo_copy, capsys):
         assert row["split"] == "leave one participant out"
     assert set(out["baseline"]) >= KEYS
     assert "optimistic" in out["baseline_random_split"]["split"]
+    assert out["skipped"] == [] and out["baseline_skipped"] is None
+    assert out["baseline_differences"][: len(DIFFERENCES_FROM_SEED)] == list(DIFFERENCES_FROM_SEED)
+    assert "random_state=0" in out["baseline_differences"][-1]
 
 
 def test_evaluate_collection_split_table(demo_copy, capsys):
@@ -35,6 +48,13 @@ def test_evaluate_collection_split_table(demo_copy, capsys):
     assert "SYNTHETIC" in out
     assert "collection types held out" in out
     assert "OPTIMISTIC" in out
+    lines = out.splitlines()
+    start = lines.index(
+        "The baseline departs from the seed's recipe (librosa.feature.mfcc defaults with 40 "
+        "coefficients, mean over time, RandomForest):"
+    )
+    for difference in DIFFERENCES_FROM_SEED:
+        assert f"  - {difference}" in lines[start + 1 :]
 
 
 def test_train_then_predict_records_the_model_version(demo_copy, capsys):

@@ -1,15 +1,16 @@
 """Progress reports and cancel tokens for long work written as generators.
 
 Long work (import, extraction, training) is a generator that yields :class:`Progress`
-between items, checks a :class:`CancelToken`, and returns its result. ``run_to_end``
-drives such a generator and hands back the result; the GUI has its own Qt adapter.
+between items, checks a :class:`CancelToken`, and returns its result. :func:`drive` is the
+one loop that runs such a generator to its end (the CLI's progress bar and the GUI's
+worker thread hand it their callback); :func:`phased` relabels the reports of one stage.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from emolab.core.errors import Cancelled
@@ -52,22 +53,38 @@ class CancelToken:
 Job = Generator[Progress, None, T]
 
 
-def run_to_end(job: Job[T], on_progress: Callable[[Progress], None] | None = None) -> T:
-    """Drive a progress generator to its end and return its result."""
-    while True:
-        try:
-            progress = next(job)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(progress)
+def _reports(job: Job[T], outcome: list[T]) -> Iterator[Progress]:
+    """The reports of ``job``; its result is appended to ``outcome`` when it ends."""
+    outcome.append((yield from job))
+
+
+def drive(
+    job: Job[T],
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> T:
+    """Run a progress generator to its end and return its result, handing each report to
+    ``on_progress``. A set ``cancel`` token stops it at the next report: the generator is
+    closed (its ``finally`` blocks run) and :class:`Cancelled` is raised."""
+    outcome: list[T] = []
+    try:
+        for progress in _reports(job, outcome):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if on_progress is not None:
+                on_progress(progress)
+    finally:
+        job.close()
+    return outcome[0]
+
+
+#: The name most callers and tests know :func:`drive` by.
+run_to_end = drive
 
 
 def phased(job: Job[T], phase: str) -> Job[T]:
     """``job`` with every progress report labelled as belonging to ``phase``."""
-    while True:
-        try:
-            progress = next(job)
-        except StopIteration as stop:
-            return stop.value
-        yield Progress(progress.done, progress.total, progress.message, phase)
+    outcome: list[T] = []
+    for progress in _reports(job, outcome):
+        yield replace(progress, phase=phase)
+    return outcome[0]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator
 from PySide6.QtCore import QObject, QThread, Signal
 
 from emolab.core.errors import Cancelled, EmolabError
-from emolab.core.progress import CancelToken, Progress
+from emolab.core.progress import CancelToken, Progress, drive
 
 JobFactory = Callable[[CancelToken], Generator[Progress, None, object]]
 
@@ -32,13 +32,9 @@ class _JobThread(QThread):
     def run(self) -> None:  # worker thread
         try:
             job = self._factory(self.token)
-            while True:
-                try:
-                    p = next(job)
-                except StopIteration as stop:
-                    self.done.emit(stop.value)
-                    return
-                self.progress.emit(p.done, p.total, p.message)
+            result = drive(job, lambda p: self.progress.emit(p.done, p.total, p.message),
+                           self.token)  # fmt: skip
+            self.done.emit(result)
         except Cancelled:
             self.was_cancelled.emit()
         except EmolabError as exc:

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emolab.core.errors import EmolabError
 from emolab.models.modes import N_AUDIO, N_BODY
+
+MIN_PER_CLASS = 2  # recordings of each label a model needs (calibration folds, honest scores)
+MIN_PARTICIPANTS = 2  # to hold one out, and to calibrate on participant-grouped folds
+
+
+class NotEnoughData(EmolabError):
+    """Too few recordings, labels or participants to train or evaluate a model."""
 
 
 @dataclass
@@ -57,6 +65,14 @@ class Dataset:
         """``[participant | audio 28 | body 9]`` per recording."""
         return np.column_stack([self.group_ids(), self.audio, self.body]).astype(np.float64)
 
+    def model_inputs(self, fusion: str) -> tuple[np.ndarray, np.ndarray]:
+        """(X, labels) a fusion model is fit on: one row per window for 'temporal', one per
+        recording otherwise."""
+        if fusion == "temporal":
+            X, owner = self.window_matrix()
+            return X, self.labels[owner]
+        return self.design_matrix(), self.labels
+
     def window_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """``[participant | recording row | audio 28 | body 9]`` per window, and each
         window's recording row. A recording lacking one modality's windows gets NaN there."""
@@ -79,3 +95,61 @@ class Dataset:
         if not rows:
             return np.empty((0, 2 + N_AUDIO + N_BODY)), np.empty(0, dtype=int)
         return np.vstack(rows), np.array(owner)
+
+
+def usable_rows(data: Dataset, fusion: str) -> np.ndarray:
+    """Rows a fusion mode can learn from (bool): those with its modality's features, with
+    windows for 'temporal'."""
+    if fusion == "audio":
+        return data.has_audio
+    if fusion == "body":
+        return data.has_body
+    if fusion == "temporal":
+        windows = zip(data.audio_windows, data.body_windows, strict=True)
+        return np.array([any(w is not None and len(w) > 0 for w in pair) for pair in windows],
+                        dtype=bool)  # fmt: skip
+    return data.has_audio | data.has_body
+
+
+def _label_problem(labels: np.ndarray, participants: np.ndarray, what: str) -> str | None:
+    names, counts = np.unique(labels, return_counts=True)
+    if len(labels) == 0:
+        return f"no recording has {what}"
+    if len(names) < 2:
+        return (f"all {len(labels)} recordings with {what} have the label '{names[0]}'; "
+                "a model needs at least 2 labels")  # fmt: skip
+    rare = [f"'{n}' ({c})" for n, c in zip(names, counts, strict=True) if c < MIN_PER_CLASS]
+    if rare:
+        return (f"among the recordings with {what}, each label needs at least {MIN_PER_CLASS} "
+                f"recordings; these have fewer: {', '.join(rare)}")  # fmt: skip
+    people = np.unique(participants)
+    if len(people) < MIN_PARTICIPANTS:
+        return (f"all {len(labels)} recordings with {what} come from one participant "
+                f"('{people[0]}'); holding participants out and calibrating need at least "
+                f"{MIN_PARTICIPANTS}")  # fmt: skip
+    return None
+
+
+def data_problem(data: Dataset, fusion: str) -> str | None:
+    """Why ``fusion`` cannot be trained or evaluated on ``data`` (None when it can)."""
+    what = {"audio": "audio features", "body": "body features",
+            "temporal": "feature windows"}.get(fusion, "audio or body features")  # fmt: skip
+    rows = usable_rows(data, fusion)
+    problem = _label_problem(data.labels[rows], data.participants[rows], what)
+    if problem is None and fusion == "late":
+        # late fusion fits one classifier per modality: each needs labels of its own
+        for name, other, present in (("audio", "body", data.has_audio),
+                                     ("body", "audio", data.has_body)):  # fmt: skip
+            labels = np.unique(data.labels[present])
+            if len(labels) < 2:
+                has = "no recording has" if len(labels) == 0 else "only one label has"
+                return (f"late fusion combines an audio and a body classifier, but {has} "
+                        f"{name} features (evaluate '{other}' instead)")  # fmt: skip
+    return problem
+
+
+def require_enough_data(data: Dataset, fusion: str) -> None:
+    """Raise :class:`NotEnoughData` saying why when ``fusion`` cannot learn from ``data``."""
+    problem = data_problem(data, fusion)
+    if problem is not None:
+        raise NotEnoughData(f"'{fusion}' cannot be trained or evaluated: {problem}")

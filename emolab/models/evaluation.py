@@ -17,8 +17,9 @@ import numpy as np
 
 from emolab.core.errors import EmolabError
 from emolab.core.progress import CancelToken, Progress
-from emolab.models.data import Dataset
-from emolab.models.fusion import TemporalFusion, make_model
+from emolab.features.baseline import DIFFERENCES_FROM_SEED
+from emolab.models.data import Dataset, NotEnoughData, data_problem, require_enough_data
+from emolab.models.fusion import TemporalFusion, in_class_order, make_model
 
 LANGUAGE_GROUPS = ("English as first language", "other language")
 SPLIT_NAMES = {
@@ -26,6 +27,14 @@ SPLIT_NAMES = {
     "collection": "collection types held out (English first <-> other language)",
     "random": "random 67/33 (optimistic: same speakers on both sides)",
 }
+BASELINE_NAME = "baseline: 40 MFCC means"
+SEED_RECIPE = ("librosa.feature.mfcc defaults with 40 coefficients, mean over time, "
+               "RandomForest")  # fmt: skip
+#: Each way the baseline departs from the seed's recipe: its features', and its forest's.
+SEED_RECIPE_DIFFERENCES = (
+    *DIFFERENCES_FROM_SEED,
+    "the forest (scikit-learn's defaults: 100 trees) is seeded (random_state=0)",
+)
 
 
 @dataclass
@@ -83,12 +92,12 @@ def splits(data: Dataset, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
         from sklearn.model_selection import LeaveOneGroupOut
 
         if len(np.unique(data.participants)) < 2:
-            raise EmolabError("leave-one-participant-out needs at least 2 participants")
+            raise NotEnoughData("leave-one-participant-out needs at least 2 participants")
         return list(LeaveOneGroupOut().split(data.labels, groups=data.participants))
     if split == "collection":
         sides = [np.flatnonzero(data.collections == g) for g in LANGUAGE_GROUPS]
         if any(len(s) == 0 for s in sides):
-            raise EmolabError(
+            raise NotEnoughData(
                 "the collection split needs recordings of both collection types "
                 f"'{LANGUAGE_GROUPS[0]}' and '{LANGUAGE_GROUPS[1]}'"
             )
@@ -99,25 +108,17 @@ def splits(data: Dataset, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
 def fit_predict(data: Dataset, train: np.ndarray, test: np.ndarray, fusion: str, kind: str,
                 classes: np.ndarray) -> np.ndarray:  # fmt: skip
     """Fit on ``train`` rows, return probabilities (test rows × classes; NaN unpredictable)."""
-    model = make_model(fusion, kind)
     tr, te = data.subset(train), data.subset(test)
+    model = make_model(fusion, kind).fit(*tr.model_inputs(fusion))
     out = np.full((len(test), len(classes)), np.nan)
     if fusion == "temporal":
-        Xw, owner = tr.window_matrix()
-        model.fit(Xw, tr.labels[owner])
         Xt, _ = te.window_matrix()
         if len(Xt) == 0:
             return out
-        proba = model.predict_proba(Xt)
         rows = TemporalFusion.recordings(Xt).astype(int)
     else:
-        model.fit(tr.design_matrix(), tr.labels)
-        proba = model.predict_proba(te.design_matrix())
-        rows = np.arange(len(test))
-    for j, c in enumerate(model.classes_):
-        out[rows, np.searchsorted(classes, c)] = proba[:, j]
-    predicted = ~np.isnan(proba).any(axis=1)
-    out[rows[predicted]] = np.nan_to_num(out[rows[predicted]])
+        Xt, rows = te.design_matrix(), np.arange(len(test))
+    out[rows] = in_class_order(model.predict_proba(Xt), model.classes_, classes)
     return out
 
 
@@ -128,7 +129,9 @@ def evaluate(
     split: str = "participant",
     cancel: CancelToken | None = None,
 ) -> Generator[Progress, None, EvaluationResult]:
-    """Out-of-fold probabilities for every recording, scored; yields progress per fold."""
+    """Out-of-fold probabilities for every recording, scored; yields progress per fold.
+    :class:`NotEnoughData` when ``fusion`` cannot learn from ``data``."""
+    require_enough_data(data, fusion)
     classes = np.unique(data.labels)
     folds = splits(data, split)
     proba = np.full((len(data), len(classes)), np.nan)
@@ -156,38 +159,53 @@ def _result(data, proba, classes, fusion, kind, split, note="") -> EvaluationRes
     )  # fmt: skip
 
 
+def baseline_data(data: Dataset) -> Dataset:
+    """The recordings the MFCC baseline can use (those with audio)."""
+    return data.subset(np.flatnonzero(~np.isnan(data.baseline).any(axis=1)))
+
+
+def baseline_problem(data: Dataset) -> str | None:
+    """Why the baseline cannot run on ``data`` (None when it can)."""
+    return data_problem(baseline_data(data), "audio")
+
+
 def evaluate_baseline(
-    data: Dataset, split: str = "participant", seed: int = 0
-) -> tuple[EvaluationResult, EvaluationResult]:
-    """The source project's baseline (40 MFCC means + RandomForest) on the same split,
-    and on a random 67/33 split — labelled optimistic, never reported alone."""
+    data: Dataset, split: str = "participant", seed: int = 0, cancel: CancelToken | None = None
+) -> Generator[Progress, None, tuple[EvaluationResult, EvaluationResult]]:
+    """The source project's baseline (40 MFCC means + RandomForest; see
+    ``SEED_RECIPE_DIFFERENCES``) on the same split, and on a random 67/33 split — labelled
+    optimistic, never reported alone."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
 
-    rows = np.flatnonzero(~np.isnan(data.baseline).any(axis=1))
-    sub = data.subset(rows)
+    problem = baseline_problem(data)
+    if problem is not None:
+        raise NotEnoughData(f"the MFCC baseline cannot run: {problem}")
+    sub = baseline_data(data)
     classes = np.unique(sub.labels)
 
-    def forest():
-        return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=-1)
-
     def fit_predict_forest(train, test, out):
-        model = forest().fit(sub.baseline[train], sub.labels[train])
-        predicted = model.predict_proba(sub.baseline[test])
-        out[test] = 0.0
-        for j, c in enumerate(model.classes_):
-            out[test, np.searchsorted(classes, c)] = predicted[:, j]
+        model = RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=-1)
+        model.fit(sub.baseline[train], sub.labels[train])
+        out[test] = in_class_order(model.predict_proba(sub.baseline[test]), model.classes_,
+                                   classes)  # fmt: skip
 
     proba = np.full((len(sub), len(classes)), np.nan)
-    for train, test in splits(sub, split):
+    folds = splits(sub, split)
+    for done, (train, test) in enumerate(folds):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        yield Progress(done, len(folds) + 1, f"baseline: fold {done + 1}/{len(folds)}")
         fit_predict_forest(train, test, proba)
-    grouped = _result(sub, proba, classes, "baseline: 40 MFCC means", "rf", split,
+    grouped = _result(sub, proba, classes, BASELINE_NAME, "rf", split,
                       note="source project's baseline")  # fmt: skip
+    yield Progress(len(folds), len(folds) + 1, "baseline: random split")
     train, test = train_test_split(np.arange(len(sub)), test_size=0.33, random_state=seed)
     random_proba = np.full((len(sub), len(classes)), np.nan)
     fit_predict_forest(train, test, random_proba)
     optimistic = _result(
-        sub, random_proba, classes, "baseline: 40 MFCC means", "rf", "random",
+        sub, random_proba, classes, BASELINE_NAME, "rf", "random",
         note="OPTIMISTIC: a random split puts each speaker on both sides",
     )  # fmt: skip
+    yield Progress(len(folds) + 1, len(folds) + 1, "baseline: done")
     return grouped, optimistic

@@ -140,13 +140,15 @@ def _present(X: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
     return ~np.isnan(np.asarray(X[:, list(columns)], dtype=float)).all(axis=1)
 
 
-def _full_proba(model, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Probabilities in the order of ``classes`` (0 for classes the model never saw)."""
-    out = np.zeros((len(X), len(classes)))
+def in_class_order(proba: np.ndarray, model_classes, classes) -> np.ndarray:
+    """``proba`` (rows × ``model_classes``) with its columns placed in the order of
+    ``classes``: 0 for a class the model never saw; a row the model could not predict
+    (NaN) stays NaN."""
+    proba = np.asarray(proba, dtype=float)
     index = {c: i for i, c in enumerate(classes)}
-    proba = model.predict_proba(X)
-    for j, c in enumerate(model.classes_):
-        out[:, index[c]] = proba[:, j]
+    out = np.zeros((len(proba), len(classes)))
+    out[:, [index[c] for c in model_classes]] = proba
+    out[np.isnan(proba).any(axis=1)] = np.nan
     return out
 
 
@@ -182,7 +184,8 @@ class ModalityClassifier(ClassifierMixin, BaseEstimator):
         out = np.full((len(X), len(self.classes_)), np.nan)
         rows = self._rows(X)
         if rows.any():
-            out[rows] = _full_proba(self.model_, X[rows], self.classes_)
+            out[rows] = in_class_order(self.model_.predict_proba(X[rows]), self.model_.classes_,
+                                       self.classes_)  # fmt: skip
         return out
 
 
@@ -240,13 +243,7 @@ class LateFusion(ClassifierMixin, BaseEstimator):
         return self
 
     def _align(self, model: ModalityClassifier, X) -> np.ndarray:
-        out = np.full((len(X), len(self.classes_)), np.nan)
-        proba = model.predict_proba(X)
-        for j, c in enumerate(model.classes_):
-            out[:, np.searchsorted(self.classes_, c)] = proba[:, j]
-        rows = ~np.isnan(proba).any(axis=1)
-        out[rows] = np.nan_to_num(out[rows])
-        return out
+        return in_class_order(model.predict_proba(X), model.classes_, self.classes_)
 
     def log_terms(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Weighted log-probability terms (n × classes) of audio and body; NaN if missing."""
@@ -300,7 +297,8 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
         return self
 
     def window_proba(self, X) -> np.ndarray:
-        return _full_proba(self.model_, np.asarray(X, dtype=float), self.classes_)
+        proba = self.model_.predict_proba(np.asarray(X, dtype=float))
+        return in_class_order(proba, self.model_.classes_, self.classes_)
 
     @staticmethod
     def recordings(X) -> np.ndarray:

@@ -33,15 +33,16 @@ SYNTHETIC_NOTE = (
 class TrainedModel:
     estimator: object
     card: dict
+    evaluation: EvaluationResult | None = None  # also in the card, as a dict
+
+
+INTENDED_LABELS = "intended emotion in the file name"
 
 
 def fit(data: Dataset, fusion: str, kind: str = "logreg"):
-    """Fit a fusion model on every recording with features."""
-    model = make_model(fusion, kind)
-    if fusion == "temporal":
-        Xw, owner = data.window_matrix()
-        return model.fit(Xw, data.labels[owner])
-    return model.fit(data.design_matrix(), data.labels)
+    """Fit (and calibrate, see :mod:`emolab.models.fusion`) a fusion model on every
+    recording with features."""
+    return make_model(fusion, kind).fit(*data.model_inputs(fusion))
 
 
 def _feature_block(module) -> dict:
@@ -61,6 +62,7 @@ def model_card(
     evaluation: EvaluationResult | None,
     synthetic: bool,
     source: str,
+    labels_from: str = INTENDED_LABELS,
 ) -> dict:
     """A JSON-ready description of a trained model (what, on what, how well)."""
     card = {
@@ -82,7 +84,7 @@ def model_card(
             "source": source,
             "recordings": len(data),
             "participants": sorted({str(p) for p in data.participants}),
-            "labels_from": "intended emotion in the file name",
+            "labels_from": labels_from,
             "synthetic": synthetic,
         },
         "evaluation": evaluation.to_dict() if evaluation is not None else None,

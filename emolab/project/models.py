@@ -5,7 +5,8 @@ suggestions. Until a project model is trained, the bundled default is copied int
 project on first use (marked ``bundled``) so every suggestion names the model version
 that made it. A model is loaded and validated before it is made active; an active model
 that no longer loads (a tampered or corrupted row) is set aside for the bundled default,
-so a project always opens and predicts.
+so a project always opens and predicts. Each activation remembers the model active before
+it, so :func:`emolab.project.training.roll_back` can go back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from emolab.models.training import TrainedModel
 
 BUNDLED_MODEL = "default"
+#: Meta key: JSON list of the models that were active before each activation, oldest first
+#: (null: none was); :func:`emolab.project.training.roll_back` goes back along it.
+HISTORY_KEY = "model_history"
+HISTORY_LENGTH = 100  # activations remembered
 
 
 @dataclass(frozen=True)
@@ -154,19 +159,55 @@ def _insert(project, blob, card, activate, bundled, name) -> int:
     with project.transaction():
         count = project.execute("SELECT COUNT(*) FROM models").fetchone()[0]
         name = name or f"v{count + 1} {card['fusion']}/{card['estimator']}"
-        if activate:
-            project.execute("UPDATE models SET active = 0 WHERE active = 1")
         cur = project.execute(
             "INSERT INTO models(name, fusion, card, blob, active, bundled, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, card["fusion"], json.dumps(card), blob, int(activate), int(bundled), utc_now()),
+            "VALUES (?, ?, ?, ?, 0, ?, ?)",
+            (name, card["fusion"], json.dumps(card), blob, int(bundled), utc_now()),
         )
-        return int(cur.lastrowid)
+        model_id = int(cur.lastrowid)
+        if activate:
+            _switch_active(project, model_id)
+        return model_id
 
 
-def activate_model(project: Project, model_id: int) -> None:
+def model_history(project: Project) -> list[int | None]:
+    """Models active before each activation, oldest first (None: no model was active)."""
+    try:
+        history = json.loads(project.meta(HISTORY_KEY) or "[]")
+    except ValueError:
+        return []  # a damaged history only loses the way back, never the models
+    if not isinstance(history, list):
+        return []
+    return [h for h in history if h is None or (isinstance(h, int) and not isinstance(h, bool))]
+
+
+def set_model_history(project: Project, history: list[int | None]) -> None:
+    """Replace the roll-back history (its last ``HISTORY_LENGTH`` entries are kept)."""
+    project.set_meta(HISTORY_KEY, json.dumps(history[-HISTORY_LENGTH:]))
+
+
+def active_model_id(project: Project) -> int | None:
+    """Id of the active model; None when none is (the bundled default is then used)."""
+    row = project.execute("SELECT id FROM models WHERE active = 1").fetchone()
+    return None if row is None else int(row[0])
+
+
+def _switch_active(project: Project, model_id: int, remember: bool = True) -> None:
+    """Make ``model_id`` the active model (in the caller's transaction); with ``remember``,
+    the one active before goes on the history that roll-back follows."""
+    previous = active_model_id(project)
+    if previous == model_id:
+        return
+    if remember:
+        set_model_history(project, [*model_history(project), previous])
+    project.execute("UPDATE models SET active = 0 WHERE active = 1")
+    project.execute("UPDATE models SET active = 1 WHERE id = ?", (model_id,))
+
+
+def activate_model(project: Project, model_id: int, remember: bool = True) -> None:
     """Make a stored model the active one, after loading and validating it; a model that
-    fails is refused (an EmolabError saying why) and the active model stays as it was."""
+    fails is refused (an EmolabError saying why) and the active model stays as it was.
+    With ``remember``, the model active before can be rolled back to."""
     row = project.execute(
         "SELECT id, name, blob, card FROM models WHERE id = ?", (model_id,)
     ).fetchone()
@@ -181,8 +222,7 @@ def activate_model(project: Project, model_id: int) -> None:
     with project.transaction():
         if project.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None:
             raise ProjectError(f"has no model {model_id}", project.path)
-        project.execute("UPDATE models SET active = 0 WHERE active = 1")
-        project.execute("UPDATE models SET active = 1 WHERE id = ?", (model_id,))
+        _switch_active(project, model_id, remember)
 
 
 def active_model(project: Project) -> ActiveModel:
@@ -204,9 +244,16 @@ def active_model(project: Project) -> ActiveModel:
     return ActiveModel(model_id, estimator, card, notice)
 
 
-def _activate_bundled(project: Project, broken: int | None) -> tuple[int, object, dict]:
+def use_bundled_model(project: Project, remember: bool = True) -> int:
+    """Make the bundled default the active model; returns its id in the project."""
+    return _activate_bundled(project, None, remember)[0]
+
+
+def _activate_bundled(project: Project, broken: int | None,
+                      remember: bool = False) -> tuple[int, object, dict]:  # fmt: skip
     """Make the bundled default the active model (reusing an intact copy already in the
-    project), deactivating ``broken`` in the same transaction."""
+    project), deactivating ``broken`` in the same transaction. A fallback is not a choice
+    to roll back from, so by default it is not remembered."""
     blob, card = bundled_model_files()
     estimator = model_from_bytes(blob, resource_path("models", f"{BUNDLED_MODEL}.skops"))
     text = json.dumps(card)
@@ -218,11 +265,10 @@ def _activate_bundled(project: Project, broken: int | None) -> tuple[int, object
             (blob, text),
         ).fetchone()
         if copy is None:
-            model_id = _insert(project, blob, card, True, True, f"bundled {BUNDLED_MODEL}")
+            model_id = _insert(project, blob, card, False, True, f"bundled {BUNDLED_MODEL}")
         else:
             model_id = int(copy[0])
-            project.execute("UPDATE models SET active = 0 WHERE active = 1")
-            project.execute("UPDATE models SET active = 1 WHERE id = ?", (model_id,))
+        _switch_active(project, model_id, remember)
     return model_id, estimator, card
 
 

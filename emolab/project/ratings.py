@@ -68,6 +68,10 @@ class Edit:
     field: str
     old: object
     new: object
+    #: who set the emotion before and after: ('human' | 'model', model id); undo and redo
+    #: restore it, so undoing back to an accepted suggestion never makes it a human choice
+    old_origin: tuple[str, int | None] = ("human", None)
+    new_origin: tuple[str, int | None] = ("human", None)
 
 
 def get_rating(project: Project, recording_id: int, rater_id: int) -> Rating:
@@ -121,10 +125,13 @@ def set_field(
     source: str = "human",
     model_id: int | None = None,
     at: str | None = None,
+    origin: tuple[str, int | None] | None = None,
 ) -> Edit | None:
     """Write one rating field in its own transaction and log it; None if unchanged.
 
     ``at`` is when the rater made the change (ISO UTC), if earlier than now (a queued write).
+    ``origin``: who set the emotion being restored (undo, redo); by default ``source``
+    says it (a model for an accepted suggestion, else a human).
     """
     value = _check(field, value)
     at = at or utc_now()
@@ -142,7 +149,7 @@ def set_field(
         params: list = [value, at]
         if field == "emotion":
             assignments += ", emotion_source = ?, source_model_id = ?"
-            params += ["model" if source == "model" else "human", model_id]
+            params += list(origin or ("model" if source == "model" else "human", model_id))
         project.execute(
             f"UPDATE ratings SET {assignments} WHERE recording_id = ? AND rater_id = ?",
             (*params, recording_id, rater_id),
@@ -203,13 +210,14 @@ class RatingSession:
         return self.writes.flush()
 
     def _write(self, recording_id: int, field: str, value: object, since_open: float | None,
-               source: str, model_id: int | None) -> None:  # fmt: skip
+               source: str, model_id: int | None,
+               origin: tuple[str, int | None] | None = None) -> None:  # fmt: skip
         rater = self.rater_id
         at = utc_now()
 
         def apply(project: Project) -> Edit | None:
             return set_field(project, recording_id, rater, field, value, since_open, source,
-                             model_id, at)  # fmt: skip
+                             model_id, at, origin)  # fmt: skip
 
         self.writes.submit(PendingWrite(
             f"{field} of recording {recording_id}", apply,
@@ -224,10 +232,13 @@ class RatingSession:
         if self.recording_id is None:
             raise ProjectError("no recording is open")
         value = _check(field, value)
-        old = getattr(self.rating(), field)
+        rating = self.rating()
+        old = getattr(rating, field)
         if old == value:
             return None
-        edit = Edit(0, self.recording_id, field, old, value)
+        edit = Edit(0, self.recording_id, field, old, value,
+                    (rating.emotion_source, rating.source_model_id),
+                    ("model" if source == "model" else "human", model_id))  # fmt: skip
         self._write(self.recording_id, field, value, self._clock() - self._opened, source,
                     model_id)  # fmt: skip
         self._undo.append(edit)
@@ -239,7 +250,7 @@ class RatingSession:
         if not self._undo:
             return None
         edit = self._undo.pop()
-        self._write(edit.recording_id, edit.field, edit.old, None, "undo", None)
+        self._write(edit.recording_id, edit.field, edit.old, None, "undo", None, edit.old_origin)
         self._redo.append(edit)
         return edit
 
@@ -247,7 +258,7 @@ class RatingSession:
         if not self._redo:
             return None
         edit = self._redo.pop()
-        self._write(edit.recording_id, edit.field, edit.new, None, "redo", None)
+        self._write(edit.recording_id, edit.field, edit.new, None, "redo", None, edit.new_origin)
         self._undo.append(edit)
         return edit
 

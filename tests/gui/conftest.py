@@ -8,20 +8,25 @@ import shutil
 import pytest
 
 from emolab.core.timebase import ManualClock
-from tests.conftest import throwaway_copy
+from tests.conftest import shared_build, throwaway_copy
 
 
 @pytest.fixture(scope="session")
-def gui_demo(small_demo):
-    from emolab.core.progress import run_to_end
-    from emolab.project.models import predict_missing
-    from emolab.project.store import Project
+def gui_demo(small_demo, tmp_path_factory):
+    """The small demo with the bundled model's suggestions, built once per run."""
 
-    path = small_demo.with_name("gui-base.emolab")
-    shutil.copy(small_demo, path)
-    with Project.open(path) as project:
-        run_to_end(predict_missing(project))
-    return path
+    def build(_folder):
+        from emolab.core.progress import run_to_end
+        from emolab.project.models import predict_missing
+        from emolab.project.store import Project
+
+        path = small_demo.with_name("gui-base.emolab")  # beside it: media paths stay valid
+        shutil.copy(small_demo, path)
+        with Project.open(path) as project:
+            run_to_end(predict_missing(project))
+        return path
+
+    return shared_build(tmp_path_factory, "gui_demo", build)
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import pytest
 
 from emolab.core.errors import EmolabError
 from emolab.core.progress import run_to_end
+from emolab.models.data import NotEnoughData, data_problem
 from emolab.models.evaluation import (
     evaluate,
     evaluate_baseline,
     expected_calibration_error,
     splits,
 )
-from emolab.models.fusion import LateFusion, ParticipantScaler
+from emolab.models.fusion import LateFusion, ParticipantScaler, in_class_order
 from emolab.models.modes import FUSION_MODES
 from emolab.models.training import fit, predict
 
@@ -78,7 +79,9 @@ def test_fusion_beats_both_single_modalities_and_is_calibrated(results):
 
 
 def test_baseline_is_reported_with_an_optimistic_random_split(small_dataset):
-    grouped, optimistic = evaluate_baseline(small_dataset)
+    reports = []
+    grouped, optimistic = run_to_end(evaluate_baseline(small_dataset), reports.append)
+    assert reports[-1].done == reports[-1].total
     assert grouped.split == "leave one participant out"
     assert "optimistic" in optimistic.split
     assert "OPTIMISTIC" in optimistic.note
@@ -110,3 +113,32 @@ def test_temporal_prediction_gives_tracks_and_contributions(small_dataset):
     assert track.shape[1] == len(prediction.classes)
     np.testing.assert_allclose(track.sum(axis=1), 1, atol=1e-6)
     assert np.all((prediction.contributions >= 0) & (prediction.contributions <= 1))
+
+
+def test_columns_are_placed_in_the_fixed_class_order():
+    proba = np.array([[0.25, 0.75], [np.nan, np.nan], [1.0, 0.0]])
+    out = in_class_order(proba, ["b", "d"], ["a", "b", "c", "d"])
+    np.testing.assert_array_equal(out[0], [0, 0.25, 0, 0.75])
+    assert np.isnan(out[1]).all()  # a row the model could not predict stays unpredicted
+    np.testing.assert_array_equal(out[2], [0, 1, 0, 0])
+
+
+def test_too_little_data_is_named_not_a_traceback(small_dataset):
+    data = small_dataset
+    one_label = data.subset(data.labels == "happy")
+    assert "have the label 'happy'" in data_problem(one_label, "early")
+    one_sad = data.subset([*np.flatnonzero(data.labels == "happy"),
+                           np.flatnonzero(data.labels == "sad")[0]])  # fmt: skip
+    assert "'sad' (1)" in data_problem(one_sad, "early")
+    one_person = data.subset(data.participants == data.participants[0])
+    assert "come from one participant" in data_problem(one_person, "audio")
+    body_only = data.subset(np.arange(len(data)))  # a copy
+    body_only.audio[:] = body_only.baseline[:] = np.nan
+    body_only.audio_windows[:] = [None] * len(data)
+    assert data_problem(body_only, "body") is None
+    assert "no recording has audio features" in data_problem(body_only, "audio")
+    assert "evaluate 'body' instead" in data_problem(body_only, "late")
+    with pytest.raises(NotEnoughData, match="'audio' cannot be trained or evaluated"):
+        run_to_end(evaluate(body_only, "audio"))
+    with pytest.raises(NotEnoughData, match="MFCC baseline cannot run"):
+        run_to_end(evaluate_baseline(body_only))

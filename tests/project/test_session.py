@@ -224,3 +224,22 @@ def test_unsaved_edits_go_to_a_recovery_file(session, demo_copy, tmp_path):
     assert str(kept) in said and "angry" in kept.read_text()
     other.rollback()
     other.close()
+
+
+def test_undoing_back_to_an_accepted_suggestion_keeps_it_the_models(session):
+    from emolab.project.models import active_model
+    from emolab.project.training import LabelSource, choose_labels
+
+    model_id = active_model(session.project).id  # the bundled model, stored in the project
+    rid = _ids(session)[0]
+    session.open_recording(rid)
+    assert session.rate("emotion", "calm", source="model", model_id=model_id)
+    assert session.save_state is SaveState.SAVED
+    assert session.rate("emotion", "sad")  # the rater overrules the model
+    assert session.rating().emotion_source == "human"
+    session.undo()  # back to the accepted suggestion: still the model's, not a human choice
+    assert (session.rating().emotion, session.rating().emotion_source) == ("calm", "model")
+    assert rid not in choose_labels(session.project, LabelSource("rater", rater="tester"))
+    session.redo()
+    assert (session.rating().emotion, session.rating().emotion_source) == ("sad", "human")
+    assert choose_labels(session.project, LabelSource("rater", rater="tester"))[rid] == "sad"

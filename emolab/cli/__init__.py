@@ -1,0 +1,66 @@
+"""The ``emolab`` command, a module per command group: :mod:`.project_cmds` (import, info,
+demo, extract), :mod:`.model_cmds` (evaluate, train, predict, models, bundle-model) and
+:mod:`.bench`; :mod:`.output` prints. Subcommands import what they need when they run, so
+``emolab --help`` answers at once and no non-GUI subcommand loads Qt."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from emolab import __version__
+from emolab.cli import bench, model_cmds, project_cmds
+from emolab.cli.output import say
+from emolab.core.errors import Cancelled, EmolabError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (each sets ``func``; ``gui`` sets None)."""
+    parser = argparse.ArgumentParser(
+        prog="emolab",
+        description="Rate, explore and classify emotion in speech + body-movement recordings. "
+        "Without a subcommand, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"emolab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (project_cmds, model_cmds, bench):
+        group.add_commands(sub)
+    p = sub.add_parser("gui", help="open the desktop app (the default)")
+    p.add_argument("project", type=Path, nargs="?", help="project to open")
+    p.set_defaults(func=None)
+    return parser
+
+
+def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; returns the exit status.
+
+    The GUI lives above this layer, so the caller hands in how to start it.
+    """
+    parser = build_parser()
+    argv = list(argv)
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    first = argv[0] if argv else ""
+    if (first and not first.startswith("-") and first not in commands
+            and (first.endswith(".emolab") or Path(first).exists())):  # fmt: skip
+        # `emolab FILE` (what the desktop entry runs) opens the app on that project; a
+        # mistyped command still gets argparse's "invalid choice"
+        argv = ["gui", *argv]
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    try:
+        if func is None:
+            if launch_gui is None:
+                parser.error("the desktop app is started by the 'emolab' entry point")
+            return int(launch_gui(getattr(args, "project", None)) or 0)
+        return int(func(args) or 0)
+    except Cancelled:
+        say("emolab: cancelled; nothing was changed", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        say("emolab: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+    except EmolabError as exc:
+        say(f"emolab: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,180 @@
+"""The one training workflow (emolab.project.training), on the small synthetic demo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emolab.cli import run
+from emolab.core.errors import Cancelled, EmolabError, ProjectError
+from emolab.core.progress import CancelToken, Progress, drive, run_to_end
+from emolab.models.data import NotEnoughData
+from emolab.models.training import INTENDED_LABELS
+from emolab.project.importer import import_folder
+from emolab.project.models import active_model_id, models
+from emolab.project.ratings import set_field
+from emolab.project.store import Project
+from emolab.project.training import (
+    EVALUATING,
+    EXTRACTING,
+    FITTING,
+    STORING,
+    LabelSource,
+    TrainingPlan,
+    choose_labels,
+    evaluate_project,
+    roll_back,
+    train,
+)
+from tests.conftest import throwaway_copy
+
+BODY_ONLY = TrainingPlan("body", evaluate_first=False)  # the quickest model to train
+
+
+@pytest.fixture
+def project(small_demo, small_dataset):
+    """An open throw-away copy of the small demo, its features already cached."""
+    with throwaway_copy(small_demo, "train") as path, Project.open(path) as p:
+        yield p
+
+
+def corpus_project(tmp_path: Path, small_demo: Path, patterns: dict[str, str]) -> Path:
+    """A project of the demo corpus files matching ``patterns`` ({participant: glob})."""
+    folder = tmp_path / "rec"
+    folder.mkdir(parents=True)
+    for participant, pattern in patterns.items():
+        for file in (small_demo.parent / "corpus" / participant).glob(pattern):
+            shutil.copy(file, folder)
+    path = tmp_path / "small.emolab"
+    with Project.create(path) as p:
+        run_to_end(import_folder(p, folder))
+    return path
+
+
+def test_training_reports_each_phase_and_stores_an_active_evaluated_model(project):
+    reports: list[Progress] = []
+    report = drive(train(project, TrainingPlan("early")), reports.append)
+    phases = list(dict.fromkeys(p.phase for p in reports))
+    assert phases == [EXTRACTING, EVALUATING, FITTING, STORING]
+    assert active_model_id(project) == report.model_id
+    assert report.previous_model_id is None and report.activated
+    assert report.model.evaluation.n_participants == 4
+    assert report.model.evaluation.split == "leave one participant out"
+    [stored] = models(project)
+    assert stored.card["evaluation"]["uar"] == pytest.approx(report.model.evaluation.uar)
+    assert stored.card["training"]["labels_from"] == INTENDED_LABELS
+    assert stored.card["training"]["recordings"] == 240
+
+
+@pytest.mark.parametrize("phase", [EVALUATING, STORING])
+def test_a_cancel_leaves_the_project_without_a_new_model(project, phase):
+    token = CancelToken()
+
+    def cancel_in_phase(progress: Progress) -> None:
+        if progress.phase == phase:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        drive(train(project, TrainingPlan("body"), cancel=token), cancel_in_phase, token)
+    assert models(project) == []
+    assert active_model_id(project) is None
+
+
+def test_roll_back_restores_the_previous_active_model(project):
+    first, second, third = (run_to_end(train(project, BODY_ONLY)).model_id for _ in range(3))
+    assert active_model_id(project) == third
+    with project.transaction():  # the second version is damaged since: passed over
+        project.execute("UPDATE models SET blob = x'00' WHERE id = ?", (second,))
+    assert roll_back(project) == first
+    assert active_model_id(project) == first
+    bundled = roll_back(project)  # no model was active before the first: the bundled default
+    assert next(m for m in models(project) if m.id == bundled).bundled
+    assert active_model_id(project) == bundled
+    with pytest.raises(ProjectError, match="no earlier model version"):
+        roll_back(project)
+    assert active_model_id(project) == bundled
+
+
+def test_too_little_data_is_a_typed_error_with_a_message(tmp_path, small_demo, capsys):
+    # body files only (fast to extract): 01 = body, emotion 03 = happy, 04 = sad
+    one_person = corpus_project(tmp_path / "a", small_demo, {"P01": "01-0[34]-*.csv"})
+    with Project.open(one_person) as p, pytest.raises(NotEnoughData, match="one participant"):
+        run_to_end(train(p, TrainingPlan("body")))
+    one_label = corpus_project(tmp_path / "b", small_demo,
+                               {"P01": "01-03-*.csv", "P02": "01-03-*.csv"})  # fmt: skip
+    with Project.open(one_label) as p, pytest.raises(NotEnoughData, match="label 'happy'"):
+        run_to_end(train(p, TrainingPlan("body")))
+    one_sad = corpus_project(tmp_path / "c", small_demo,
+                             {"P01": "01-0[34]-01-01-01-*.csv", "P02": "01-03-*.csv"})  # fmt: skip
+    with Project.open(one_sad) as p, pytest.raises(NotEnoughData, match=r"'sad' \(1\)"):
+        run_to_end(train(p, TrainingPlan("body")))
+    with Project.open(one_sad) as p:
+        assert models(p) == []
+    capsys.readouterr()
+    assert run(["train", str(one_person), "--fusion", "body", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("emolab: error: 'body' cannot be trained or evaluated: all 16 ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_body_only_project_evaluates_what_it_has(tmp_path, small_demo, capsys):
+    path = corpus_project(tmp_path, small_demo, {"P01": "01-0[345]-*.csv",
+                                                 "P02": "01-0[345]-*.csv"})  # fmt: skip
+    with Project.open(path) as p:
+        report = run_to_end(evaluate_project(p))
+        with pytest.raises(NotEnoughData, match="nothing could be evaluated"):
+            run_to_end(evaluate_project(p, ["audio"]))
+    assert [r.fusion for r in report.results] == ["body", "early", "temporal"]
+    assert all(r.n_recordings == 48 for r in report.results)
+    assert dict(report.skipped)["audio"] == "no recording has audio features"
+    assert "evaluate 'body' instead" in dict(report.skipped)["late"]
+    assert report.baseline is None and report.baseline_random_split is None
+    assert report.baseline_skipped == "no recording has audio features"
+    assert run(["evaluate", str(path), "--fusion", "body", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "body                       logreg" in out
+    assert "Baseline not run: no recording has audio features" in out
+
+
+def _rate(project: Project, recording_id: int, rater: str, emotion: str, source: str) -> None:
+    rater_id = project.ensure_rater(rater)
+    set_field(project, recording_id, rater_id, "emotion", emotion, source=source)
+
+
+def test_labels_come_from_human_choices_never_from_accepted_suggestions(project):
+    r0, r1, r2, r3 = (r.id for r in project.recordings()[:4])
+    _rate(project, r0, "ana", "happy", "human")
+    _rate(project, r0, "ben", "happy", "human")
+    _rate(project, r1, "ana", "sad", "human")
+    _rate(project, r1, "ben", "sad", "model")  # accepted a suggestion
+    _rate(project, r2, "ana", "angry", "human")
+    _rate(project, r2, "ben", "calm", "human")  # a tie is no consensus
+    _rate(project, r3, "ben", "happy", "model")
+    assert choose_labels(project, LabelSource("consensus")) == {r0: "happy"}
+    one_is_enough = LabelSource("consensus", min_raters=1, min_agreement=1.0)
+    assert choose_labels(project, one_is_enough) == {r0: "happy", r1: "sad"}
+    assert choose_labels(project, LabelSource("rater", "ana")) == {
+        r0: "happy", r1: "sad", r2: "angry"}  # fmt: skip
+    assert choose_labels(project, LabelSource("rater", "ben")) == {r0: "happy", r2: "calm"}
+    with pytest.raises(ProjectError, match="has no rater 'cleo'"):
+        choose_labels(project, LabelSource("rater", "cleo"))
+    with pytest.raises(EmolabError, match="unknown label source"):
+        LabelSource("suggested")
+
+
+def test_a_model_learns_only_from_recordings_humans_labelled(project):
+    for recording in project.recordings():
+        source = "model" if recording.participant == "03" else "human"
+        if recording.participant in ("01", "02", "03"):
+            for rater in ("ana", "ben"):
+                _rate(project, recording.id, rater, recording.emotion, source)
+    consensus = LabelSource("consensus")
+    plan = TrainingPlan("body", labels=consensus, evaluate_first=False)
+    report = run_to_end(train(project, plan))
+    training = report.model.card["training"]
+    assert training["participants"] == ["01", "02"]
+    assert training["recordings"] == 120
+    assert training["labels_from"] == consensus.describe()
+    assert "accepted suggestions excluded" in training["labels_from"]
