@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from emolab.core.errors import Cancelled
 
@@ -51,6 +51,16 @@ class CancelToken:
 
 
 Job = Generator[Progress, None, T]
+#: Makes a job on the thread that runs it, given that job's cancel token.
+JobFactory = Callable[[CancelToken], Job[object]]
+
+
+class Jobs(Protocol):
+    """Runs jobs by kind off the calling thread; starting a kind cancels its running job
+    (gui/workers.JobRunner; tests use synchronous stand-ins)."""
+
+    def start(self, kind: str, factory: JobFactory) -> None: ...
+    def cancel(self, kind: str) -> None: ...
 
 
 def _reports(job: Job[T], outcome: list[T]) -> Iterator[Progress]:

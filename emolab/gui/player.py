@@ -17,7 +17,7 @@ from emolab.gui.playback import MediaPlayerClock, PlaybackController, load_multi
 from emolab.gui.widgets.skeleton import SkeletonView
 from emolab.gui.widgets.transport import TransportBar
 from emolab.gui.widgets.waveform import WaveformView
-from emolab.project.session import TimeMapping
+from emolab.project.timing import TimeMapping
 
 ClockFactory = Callable[[Path | None], PlaybackClock]
 

@@ -8,14 +8,10 @@ job of a kind already running cancels the old one; results of stale jobs are dro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-
 from PySide6.QtCore import QObject, QThread, Signal
 
 from emolab.core.errors import Cancelled, EmolabError
-from emolab.core.progress import CancelToken, Progress, drive
-
-JobFactory = Callable[[CancelToken], Generator[Progress, None, object]]
+from emolab.core.progress import CancelToken, JobFactory, drive
 
 
 class _JobThread(QThread):

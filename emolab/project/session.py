@@ -13,17 +13,17 @@ its fields.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from emolab.core.errors import EmolabError
-from emolab.core.progress import CancelToken, Progress
+from emolab.core.progress import JobFactory, Jobs
 from emolab.io.motion import MotionClip
+from emolab.project.media_check import media_notice
 from emolab.project.ratings import Edit, Rating, RatingSession
 from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project, Recording, utc_now
+from emolab.project.timing import TimeMapping
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
 HIDE_SETTING = "hide_suggestions_until_rated"
@@ -31,53 +31,6 @@ HIDE_SETTING = "hide_suggestions_until_rated"
 ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message")
 #: Seconds a last save is allowed to wait for another program's lock when closing.
 CLOSING_BUSY_TIMEOUT_MS = 1500
-#: Motion frame rate assumed for stepping a recording without movement (frames/s).
-DEFAULT_STEP_FPS = 60.0
-
-JobFactory = Callable[[CancelToken], Generator[Progress, None, object]]
-
-
-class Jobs(Protocol):
-    """Runs progress generators off the calling thread (gui/workers.JobRunner)."""
-
-    def start(self, kind: str, factory: JobFactory) -> None: ...
-    def cancel(self, kind: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class TimeMapping:
-    """Audio time ↔ motion time and frames. ``offset``: seconds added to the audio time
-    to find the motion time (positive when the movement starts recording earlier)."""
-
-    offset: float = 0.0
-    motion: MotionClip | None = None
-
-    def motion_time(self, audio_seconds: float) -> float:
-        return audio_seconds + self.offset
-
-    def frame_at(self, audio_seconds: float) -> int | None:
-        """The motion frame shown at an audio time (None without movement)."""
-        if self.motion is None:
-            return None
-        return self.motion.frame_at(self.motion_time(audio_seconds))
-
-    def time_of_frame(self, frame: int) -> float:
-        """The audio time (s) at which ``frame`` shows: half a frame past its start, so
-        rounding never lands on the previous frame."""
-        motion = self.motion
-        if motion is None:
-            raise ValueError("no movement to take frames from")
-        return motion.frame_times[frame] - self.offset + 0.5 / (motion.fps or DEFAULT_STEP_FPS)
-
-    def step(self, audio_seconds: float, frames: int, duration: float) -> float:
-        """The audio time ``frames`` motion frames away, kept within [0, duration]."""
-        if self.motion is None or not self.motion.n_frames:
-            target = audio_seconds + frames / DEFAULT_STEP_FPS
-        else:
-            current = self.motion.frame_at(self.motion_time(audio_seconds))
-            frame = min(max(current + frames, 0), self.motion.n_frames - 1)
-            target = self.time_of_frame(frame)
-        return min(max(target, 0.0), duration)
 
 
 @dataclass(frozen=True)
@@ -167,8 +120,8 @@ class Session:
         self.media_ready = False
         audio_media = project.media_of(recording_id, "audio")
         body_media = project.media_of(recording_id, "body")
-        notices = [n for m in (audio_media, body_media) if m and (n := self._check_media(m))]
-        self.notice = " ".join(notices)
+        found = (media_notice(m, self.writes) for m in (audio_media, body_media) if m)
+        self.notice = " ".join(n for n in found if n)
         audio_path = project.media_path(audio_media) if audio_media else None
         body_path = project.media_path(body_media) if body_media else None
         if self.rating_session is not None:
@@ -265,33 +218,6 @@ class Session:
         if self.writes.state is SaveState.SAVED:
             self._say(f"Motion offset {offset:+.3f} s saved")
         self.on_change("save")
-
-    def _check_media(self, media) -> str:
-        """A notice when a media file is missing or changed on disk since import (a change
-        is recorded: features and suggestion set aside, ratings kept)."""
-        status = self.project.verify_media(media)
-        name = Path(media.path).name
-        if status == "missing":
-            return f"The {media.modality} file {name} is missing."
-        if status == "touched":  # same content, new time: remember, so it is hashed once
-            self.writes.submit(PendingWrite(
-                f"the modification time of {name}",
-                lambda project: project.set_media_mtime(media)))  # fmt: skip
-        if status == "changed":
-            if media.changed_at is None:
-                self.writes.submit(PendingWrite(
-                    f"the changed mark of {name}",
-                    lambda project: project.mark_media_changed(media)))  # fmt: skip
-            return (f"The {media.modality} file {name} changed on disk since it was imported: "
-                    "it plays as it is now, but its features and suggestion are set aside "
-                    "until you re-import the folder. Ratings are kept.")  # fmt: skip
-        try:
-            warnings = json.loads(media.warnings)
-        except ValueError:
-            warnings = []
-        if warnings:  # e.g. short gaps of NaN joints interpolated on import
-            return f"The {media.modality} file {name}: " + "; ".join(map(str, warnings))
-        return ""
 
     def title(self) -> str:
         """The rating form's title: which recording, and what its file name says."""

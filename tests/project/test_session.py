@@ -11,8 +11,9 @@ import pytest
 from emolab.core.progress import CancelToken, run_to_end
 from emolab.io.motion import MotionClip
 from emolab.io.skeletons import Skeleton
-from emolab.project.session import Session, TimeMapping
+from emolab.project.session import Session
 from emolab.project.store import Project
+from emolab.project.timing import TimeMapping
 from emolab.project.writes import SaveState
 
 
