@@ -90,9 +90,12 @@ COMMANDS: tuple[Command, ...] = (
             "Mute or unmute the audio"),
     Command("next_unrated", "Next &unrated recording", "Rate", "next_unrated", "N",
             "Open the next recording in the list whose rating is not complete", toolbar=True),
+    Command("train", "&Train a model…", "Model", "models.train", "Ctrl+T",
+            "Train on this project's labels (file names, consensus or one rater), evaluated "
+            "with participants held out", toolbar=True),
     Command("suggest", "&Suggest labels for unrated recordings", "Model", "start_prediction",
             None, "Run the active model on recordings that have no suggestion yet"),
-    Command("keys", "&Keyboard shortcuts", "Help", "show_keyboard_help", "?",
+    Command("keys", "&Keyboard shortcuts", "Help", "actions.show_help", "?",
             "Show this list"),
     Command("about", "&About emolab", "Help", "about", None,
             "Version and purpose"),
@@ -121,6 +124,7 @@ class Actions:
     """The window's QActions, built from the command table; ``by_name[name]``."""
 
     def __init__(self, window: QWidget, commands: Iterable[Command]):
+        self.window = window
         self.commands = tuple(commands)
         self.by_name: dict[str, QAction] = {}
         for command in self.commands:
@@ -144,7 +148,7 @@ class Actions:
         menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
         for command in self.commands:
             menu = menus[command.menu]
-            if command.name in ("import", "quit", "next_unrated", "about", "suggest"):
+            if command.name in ("import", "quit", "next_unrated", "about"):
                 menu.addSeparator()
             menu.addAction(self.by_name[command.name])
         for name, actions in extra.items():
@@ -171,6 +175,13 @@ class Actions:
                 return True
         return False
 
+    def show_help(self) -> KeyboardHelp:
+        """The keyboard overlay, built from the table (``?``)."""
+        box = KeyboardHelp(self.help_rows(), self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        return box
+
     def help_rows(self) -> list[tuple[str, str, str]]:
         """(menu, shortcut as shown, help) for every command that has a key."""
         rows = []
@@ -186,12 +197,18 @@ class Actions:
 
 
 def _caller(window: QWidget, command: Command) -> Callable[[bool], None]:
-    slot = window
-    for part in command.slot.split("."):  # e.g. "player.jump"
-        slot = getattr(slot, part)
+    """What triggering ``command`` calls; the slot is looked up when it fires, so it may
+    name parts of the window built after the actions (e.g. ``actions.show_help``)."""
+
+    def slot():
+        target = window
+        for part in command.slot.split("."):  # e.g. "player.jump"
+            target = getattr(target, part)
+        return target
+
     if command.checkable:
-        return lambda checked: slot(checked)
-    return lambda _checked=False: slot(*command.args)
+        return lambda checked: slot()(checked)
+    return lambda _checked=False: slot()(*command.args)
 
 
 class KeyboardHelp(QDialog):

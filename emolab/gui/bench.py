@@ -189,7 +189,7 @@ def run() -> dict:
         window.wait_for_media()
         window.jobs.shutdown()  # no background thread competing for the interpreter
         app.processEvents()
-        view, motion = window.skeleton, window.motion
+        view, motion = window.skeleton, window.session.motion
         start = time.perf_counter()
         n = 0
         for _ in range(3):

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 from emolab import __version__
 from emolab.core.errors import EmolabError
 from emolab.gui import settings as gui_settings
-from emolab.gui.actions import COMMANDS, Actions, KeyboardHelp, rating_commands
+from emolab.gui.actions import COMMANDS, Actions, rating_commands
 from emolab.gui.dialogs import ask_rater, confirm_discard, show_problem
+from emolab.gui.model_versions import ModelVersions
 from emolab.gui.player import ClockFactory, Player
 from emolab.gui.project_files import ProjectFiles
 from emolab.gui.session_view import SessionView
@@ -82,17 +83,22 @@ class MainWindow(QMainWindow):
         self.browser = RecordingBrowser()
         self.rating_form = RatingForm(self.emotions, scheme)
         self.suggestion_panel = SuggestionPanel()
+        self.models = ModelVersions(self)
         self.docks = {}
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        for name, title, widget, area in (("browser", "Recordings", self.browser, left),
-                                          ("rating", "Rating", self.rating_form, right),
-                                          ("suggestions", "Suggestions", self.suggestion_panel,
-                                           right)):  # fmt: skip
+        for name, title, widget, area in (
+            ("browser", "Recordings", self.browser, left),
+            ("rating", "Rating", self.rating_form, right),
+            ("suggestions", "Suggestions", self.suggestion_panel, right),
+            ("models", "Models", self.models.panel, right),
+        ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["suggestions"], self.docks["models"])
+        self.docks["suggestions"].raise_()
         for label in self.findChildren(QLabel):  # stored text (names, notes) is never markup
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.status = StatusPanel(self.statusBar())
@@ -145,6 +151,7 @@ class MainWindow(QMainWindow):
         self.actions["hide_suggestions"].setChecked(self.session.hide_suggestions)
         self.set_rater(rater or gui_settings.value("rater") or ask_rater(self))
         self.refresh_rows(first_page=True)
+        self.models.refresh()
         QTimer.singleShot(self.predict_delay_ms, self.start_prediction)
         return True
 
@@ -268,12 +275,6 @@ class MainWindow(QMainWindow):
     def set_hide_suggestions(self, on: bool) -> None:
         if self.session is not None:
             self.session.set_hide_suggestions(on)
-
-    def show_keyboard_help(self) -> KeyboardHelp:
-        help_box = KeyboardHelp(self.actions.help_rows(), self)
-        help_box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        help_box.show()
-        return help_box
 
     def about(self) -> None:
         QMessageBox.about(self, "About emolab", f"emolab {__version__}\nRate, explore and "

@@ -48,6 +48,7 @@ class SessionView:
                 w.status.say(notice, 30)
             w.session.predictions_done()
             w.refresh_rows()
+            w.models.refresh()  # e.g. the bundled default stored on first use
         elif kind == "demo":
             w.status.job_done("Demo project ready (SYNTHETIC data)")
             w.open_project(Path(result))

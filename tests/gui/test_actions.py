@@ -25,7 +25,7 @@ def test_every_command_is_in_a_menu_with_a_unique_key(window):
 
 
 def test_keyboard_help_lists_what_the_keys_do(qtbot, window):
-    box = window.show_keyboard_help()
+    box = window.actions.show_help()
     qtbot.addWidget(box)
     rows = {box.table.item(r, 1).text(): box.table.item(r, 2).text()
             for r in range(box.table.rowCount())}  # fmt: skip
@@ -52,3 +52,11 @@ def test_toolbar_holds_the_commands_marked_for_it(window):
     shown = {a.objectName() for a in toolbar.actions()}
     wanted = {f"action-{c.name}" for c in COMMANDS if c.toolbar}
     assert shown == wanted
+
+
+def test_every_command_names_something_the_window_has(window):
+    for command in COMMANDS + rating_commands(window.emotions):
+        target = window
+        for part in command.slot.split("."):
+            target = getattr(target, part)
+        assert callable(target), command.name

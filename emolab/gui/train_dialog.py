@@ -1,0 +1,181 @@
+"""The train dialog: choose where labels come from (file names, the raters' consensus or
+one rater), see at once how many usable recordings each class would have and what is
+left out, choose fusion and classifier, and train as a job with progress and cancel.
+
+Training runs :func:`emolab.project.training.train` on a worker thread with its own
+project connection; the window stays responsive and shows the result when it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QSpinBox,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emolab.gui.evaluation_view import _item
+from emolab.gui.workers import JobRunner
+from emolab.models.modes import FUSION_MODES, MODEL_KINDS
+from emolab.project.training import LabelSource, TrainingPlan
+
+CLASSIFIER_NAMES = {"logreg": "logistic regression", "svm": "support vector machine (RBF)",
+                    "mlp": "small neural network", "rf": "random forest"}  # fmt: skip
+
+
+class TrainDialog(QDialog):
+    """See the module docstring. ``count(source)`` gives the live label counts
+    (project.training.label_counts on the window's connection)."""
+
+    trained = Signal(object)  # project.training.TrainReport
+
+    def __init__(self, project_path: Path, raters: list[str], count: Callable,
+                 parent: QWidget | None = None):  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle("Train a model on this project's labels")
+        self.resize(620, 640)
+        self.project_path, self.count = project_path, count
+        self.report = None
+        form = QFormLayout()
+        self.source = QComboBox()
+        self.source.addItem("intended emotion (file names)", ("intended", ""))
+        self.source.addItem("consensus of the raters", ("consensus", ""))
+        for name in raters:
+            self.source.addItem(f"one rater: {name}", ("rater", name))
+        self.min_raters = QSpinBox()
+        self.min_raters.setRange(1, 50)
+        self.min_raters.setValue(2)
+        self.min_agreement = QDoubleSpinBox()
+        self.min_agreement.setRange(0.5, 1.0)
+        self.min_agreement.setSingleStep(0.05)
+        self.min_agreement.setValue(0.5)
+        self.fusion = QComboBox()
+        for mode in FUSION_MODES:
+            self.fusion.addItem(mode, mode)
+        self.fusion.setCurrentText("early")
+        self.classifier = QComboBox()
+        for kind in MODEL_KINDS:
+            self.classifier.addItem(CLASSIFIER_NAMES.get(kind, kind), kind)
+        form.addRow("Labels from", self.source)
+        form.addRow("at least this many human raters", self.min_raters)
+        form.addRow("choosing the same emotion (share)", self.min_agreement)
+        form.addRow("Fusion", self.fusion)
+        form.addRow("Classifier", self.classifier)
+        form.addRow("Calibration", QLabel("temperature scaling on participant-grouped folds"))
+        self.counts = QTableWidget(0, 2)
+        self.counts.setHorizontalHeaderLabels(["", "recordings"])
+        self.counts.verticalHeader().setVisible(False)
+        self.counts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.problem = QLabel("")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.train_button = buttons.addButton("Train", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton("Cancel training",
+                                               QDialogButtonBox.ButtonRole.ActionRole)  # fmt: skip
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.cancel_button.setEnabled(False)
+        self.train_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(lambda: self.jobs.cancel("train"))
+        close.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Usable recordings per class, and what is left out and why:"))
+        layout.addWidget(self.counts, 1)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.jobs = JobRunner(self)
+        self.jobs.progress.connect(self._progress)
+        self.jobs.finished.connect(self._finished)
+        self.jobs.failed.connect(lambda _k, message: self._ended(f"Training failed: {message}"))
+        self.jobs.cancelled.connect(lambda _k: self._ended("Cancelled: no model was stored."))
+        for widget in (self.source, self.fusion):
+            widget.currentIndexChanged.connect(self.refresh_counts)
+        self.min_raters.valueChanged.connect(self.refresh_counts)
+        self.min_agreement.valueChanged.connect(self.refresh_counts)
+        self.refresh_counts()
+
+    def label_source(self) -> LabelSource:
+        kind, rater = self.source.currentData()
+        return LabelSource(kind, rater, self.min_raters.value(), self.min_agreement.value())
+
+    def plan(self) -> TrainingPlan:
+        return TrainingPlan(self.fusion.currentData(), self.classifier.currentData(),
+                            self.label_source())  # fmt: skip
+
+    def refresh_counts(self) -> None:
+        """Recount usable recordings for the chosen labels (a few SQL queries)."""
+        consensus = self.source.currentData()[0] == "consensus"
+        self.min_raters.setEnabled(consensus)
+        self.min_agreement.setEnabled(consensus)
+        counts = self.count(self.label_source())
+        rows = [(label, n) for label, n in sorted(counts.per_class.items())]
+        rows += [(f"left out: {why}", n) for why, n in sorted(counts.excluded.items()) if n]
+        self.counts.setRowCount(len(rows))
+        for r, (text, n) in enumerate(rows):
+            self.counts.setItem(r, 0, _item(text, Qt.AlignmentFlag.AlignLeft))
+            self.counts.setItem(r, 1, _item(str(n)))
+        summary = f"{counts.recordings} recordings from {counts.participants} participants."
+        self.problem.setText(f"{summary} Cannot train: {counts.problem}" if counts.problem
+                             else summary)  # fmt: skip
+        self.problem.setStyleSheet("color: #b00020;" if counts.problem else "")
+        self.train_button.setEnabled(counts.problem is None and not self.cancel_button.isEnabled())
+
+    def start(self) -> None:
+        from emolab.project.store import Project
+        from emolab.project.training import train
+
+        plan, path = self.plan(), self.project_path
+
+        def job(token):
+            with Project.open(path) as project:
+                return (yield from train(project, plan, cancel=token))
+
+        self.train_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(True)
+        self.status.setText("Training …")
+        self.jobs.start("train", job)
+
+    def _progress(self, _kind, done, total, message) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(message)
+
+    def _finished(self, _kind, report) -> None:
+        self.report = report
+        e = report.model.card.get("evaluation") or {}
+        figures = f" Held-out UAR {e['uar']:.3f}." if e.get("uar") is not None else ""
+        self._ended(f"Stored as model {report.model_id} and made active.{figures}")
+        self.trained.emit(report)
+
+    def _ended(self, text: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        self.status.setText(text)
+        self.refresh_counts()
+
+    def done(self, result: int) -> None:
+        self.jobs.shutdown()
+        super().done(result)
