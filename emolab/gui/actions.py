@@ -93,6 +93,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("train", "&Train a model…", "Model", "models.train", "Ctrl+T",
             "Train on this project's labels (file names, consensus or one rater), evaluated "
             "with participants held out", toolbar=True),
+    Command("next_useful", "Next most use&ful recording", "Rate", "browser.next_useful",
+            "Shift+N", "Open the next recording the review order ranks (model least sure, "
+            "raters disagreeing, model against consensus)"),
     Command("suggest", "&Suggest labels for unrated recordings", "Model", "start_prediction",
             None, "Run the active model on recordings that have no suggestion yet"),
     Command("keys", "&Keyboard shortcuts", "Help", "actions.show_help", "?",

@@ -37,6 +37,24 @@ class BrowserRow(NamedTuple):
     confidence: float | None
     validity: float | None  # share of all raters choosing the intended emotion
     raters: int  # raters who chose an emotion
+    agreement: float | None  # share of human raters choosing the most chosen emotion
+    consensus: str  # that emotion, '' on a tie or without human choices
+
+
+def consensus_sql(ratings_where: str = "1") -> str:
+    """SQL rows (recording_id, agreement, consensus) over the human choices in ratings
+    ``x``: the share of raters choosing the most chosen emotion, and that emotion ('' when
+    two emotions tie). Accepted model suggestions are not a rater's judgement."""
+    return f"""SELECT recording_id, MAX(c) * 1.0 / MAX(n) AS agreement,
+       CASE WHEN MAX(ties) = 1 THEN MAX(emotion) ELSE '' END AS consensus
+FROM (SELECT recording_id, emotion, c, SUM(c) OVER (PARTITION BY recording_id) AS n,
+             RANK() OVER (PARTITION BY recording_id ORDER BY c DESC) AS rk,
+             COUNT(*) OVER (PARTITION BY recording_id, c) AS ties
+      FROM (SELECT x.recording_id, x.emotion, COUNT(*) AS c FROM ratings x
+            WHERE x.emotion IS NOT NULL AND x.emotion_source = 'human' AND ({ratings_where})
+            GROUP BY x.recording_id, x.emotion))
+WHERE rk = 1
+GROUP BY recording_id"""
 
 
 def _rows_sql(ratings_where: str, rest: str) -> str:
@@ -50,7 +68,7 @@ SELECT r.id, r.key, p.code, COALESCE(r.emotion, ''), COALESCE(r.intensity, ''),
             ELSE '' END,
        {rating_status_sql("t")},
        COALESCE(t.emotion, ''), COALESCE(s.label, ''), s.confidence,
-       v.validity, COALESCE(v.raters, 0)
+       v.validity, COALESCE(v.raters, 0), k.agreement, COALESCE(k.consensus, '')
 FROM recordings r
 JOIN participants p ON p.id = r.participant_id
 LEFT JOIN media ma ON ma.recording_id = r.id AND ma.modality = 'audio'
@@ -58,6 +76,7 @@ LEFT JOIN media mb ON mb.recording_id = r.id AND mb.modality = 'body'
 LEFT JOIN ratings t ON t.recording_id = r.id AND t.rater_id = :rater
 LEFT JOIN suggestions s ON s.recording_id = r.id AND s.model_id = :model
 LEFT JOIN ({validity_sql(ratings_where)}) v ON v.recording_id = r.id
+LEFT JOIN ({consensus_sql(ratings_where)}) k ON k.recording_id = r.id
 {rest}"""
 
 
@@ -129,8 +148,32 @@ def _search_text(row: BrowserRow) -> str:
     return " ".join([str(row[i]) for i in _SEARCHED_INDICES]).lower()
 
 
+#: Review orders: which recordings are most worth a look, first (the rest follow in key
+#: order). Each ranks the rows it applies to; :meth:`RecordingTable.next_useful` walks them.
+REVIEW_ORDERS = {
+    "uncertainty": "model least sure first",
+    "disagreement": "raters disagree most first",
+    "model_vs_consensus": "model disagrees with the raters' consensus",
+}
+
+
+def review_rank(order: str, row: BrowserRow) -> float | None:
+    """Where ``row`` stands in a review order (lower first); None when it does not apply:
+    no suggestion, fewer than two human raters, or no consensus to disagree with."""
+    if order == "uncertainty":
+        return row.confidence
+    if order == "disagreement":
+        return row.agreement if row.agreement is not None and row.raters >= 2 else None
+    if order == "model_vs_consensus":
+        disagree = row.consensus and row.suggestion and row.suggestion != row.consensus
+        # the more confident the model is in a label the raters did not choose, the sooner
+        return -(row.confidence or 0.0) if disagree else None
+    raise ValueError(f"unknown review order '{order}' ({', '.join(REVIEW_ORDERS)})")
+
+
 class RecordingTable:
-    """Rows in view order: filtered by facets and text, sorted by one field (Qt-free)."""
+    """Rows in view order: filtered by facets and text, sorted by one field or a review
+    order (Qt-free)."""
 
     def __init__(self, rows: list[BrowserRow] | None = None):
         self.rows: list[BrowserRow] = []
@@ -138,6 +181,7 @@ class RecordingTable:
         self.descending = False
         self.text = ""
         self.facets: dict[str, str] = {}
+        self.review = ""  # a key of REVIEW_ORDERS; '' for the sort field's order
         self.order: list[int] = []  # view position → index into rows
         self._index_of: dict[int, int] = {}  # recording id → index into rows
         self._position: dict[int, int] | None = None  # recording id → view position
@@ -160,7 +204,7 @@ class RecordingTable:
     def adopt_view(self, other: RecordingTable) -> None:
         """Show this table with another's sort and filters (a refreshed list)."""
         self.sort_field, self.descending = other.sort_field, other.descending
-        self.text, self.facets = other.text, dict(other.facets)
+        self.text, self.facets, self.review = other.text, dict(other.facets), other.review
         self._refresh()
 
     def _search_index(self) -> list[str]:
@@ -183,7 +227,14 @@ class RecordingTable:
         return self.position_of(row.recording_id)
 
     def sort(self, field: str, descending: bool = False) -> None:
-        self.sort_field, self.descending = field, descending
+        self.sort_field, self.descending, self.review = field, descending, ""
+        self._refresh()
+
+    def set_review(self, order: str) -> None:
+        """Order rows for review (see :data:`REVIEW_ORDERS`); '' goes back to the sort."""
+        if order and order not in REVIEW_ORDERS:
+            raise ValueError(f"unknown review order '{order}' ({', '.join(REVIEW_ORDERS)})")
+        self.review = order
         self._refresh()
 
     def set_text(self, text: str) -> None:
@@ -226,6 +277,19 @@ class RecordingTable:
                 return position
         return None
 
+    def next_useful(self, after: int | None) -> int | None:
+        """View position of the next row (wrapping) the review order ranks; without a
+        review order, the next row whose rating is not complete."""
+        if not self.review:
+            return self.next_unrated(after)
+        n = len(self.order)
+        start = -1 if after is None else after
+        for step in range(1, n + 1):
+            position = (start + step) % n
+            if review_rank(self.review, self.row_at(position)) is not None:
+                return position
+        return None
+
     def _refresh(self) -> None:
         rows = self.rows
         keep = range(len(rows))
@@ -237,7 +301,14 @@ class RecordingTable:
             for word in self.text.split():
                 keep = [k for k in keep if word in haystack[k]]
         keep = list(keep)
-        if self.sort_field != "key" or self.descending:
+        if self.review:
+            ranks = [review_rank(self.review, rows[k]) for k in keep]
+            ranked = sorted(
+                (p for p, r in enumerate(ranks) if r is not None), key=ranks.__getitem__
+            )
+            rest = [p for p, r in enumerate(ranks) if r is None]
+            keep = [keep[p] for p in ranked + rest]  # ties and the rest stay in key order
+        elif self.sort_field != "key" or self.descending:
             # rows are in key order and Python's sort is stable (also reversed), so ties
             # stay in key order; missing numbers sort first
             i = BrowserRow._fields.index(self.sort_field)

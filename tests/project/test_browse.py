@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +78,7 @@ def test_the_browsers_status_is_the_ratings_status_for_every_combination():
 
 def _row(i: int, participant: str, emotion: str, status: str, confidence) -> BrowserRow:
     return BrowserRow(i, f"k{i:03d}", participant, emotion, "normal", "01", "01", "",
-                      "audio", status, "", "", confidence, None, 0)  # fmt: skip
+                      "audio", status, "", "", confidence, None, 0, None, "")  # fmt: skip
 
 
 ROWS = st.lists(
@@ -140,3 +141,55 @@ def test_next_unrated_wraps_and_updates_keep_the_view_order():
     assert table.next_unrated(None) == table.position_of(3)
     table.update_row(_row(3, "01", "happy", "rated", None))
     assert table.next_unrated(None) is None
+
+
+def test_agreement_and_consensus_count_human_choices_only(demo_copy):
+    from emolab.project.models import active_model
+    from emolab.project.store import Project as P
+
+    with P.open(demo_copy) as project:
+        ids = [r.id for r in project.recordings()][:4]
+        raters = [project.ensure_rater(n) for n in ("a", "b", "c")]
+        model_id = active_model(project).id
+        choices = {
+            ids[0]: ["sad", "sad", "happy"],  # 2 of 3: sad
+            ids[1]: ["sad", "happy"],  # a tie: no consensus
+            ids[2]: ["calm"],  # one rater
+        }
+        for rid, emotions in choices.items():
+            for rater, emotion in zip(raters, emotions, strict=False):
+                set_field(project, rid, rater, "emotion", emotion)
+        # an accepted suggestion is not a rater's judgement
+        set_field(project, ids[3], raters[0], "emotion", "angry", source="model", model_id=model_id)
+        rows = {r.recording_id: r for r in browser_rows(project, raters[0], None)}
+        one = browser_rows(project, raters[0], None, ids[0])[0]
+    assert (rows[ids[0]].agreement, rows[ids[0]].consensus) == (2 / 3, "sad")
+    assert (rows[ids[1]].agreement, rows[ids[1]].consensus) == (0.5, "")
+    assert (rows[ids[2]].agreement, rows[ids[2]].consensus) == (1.0, "calm")
+    assert (rows[ids[3]].agreement, rows[ids[3]].consensus) == (None, "")
+    assert one == rows[ids[0]]
+
+
+def test_review_orders_put_the_most_useful_recordings_first():
+    def row(i, confidence, agreement, raters, suggestion, consensus):
+        return _row(i, "01", "sad", "unrated", confidence)._replace(
+            agreement=agreement, raters=raters, suggestion=suggestion, consensus=consensus
+        )
+
+    rows = [row(0, 0.9, 1.0, 3, "sad", "sad"), row(1, 0.4, 0.5, 2, "happy", ""),
+            row(2, None, 0.34, 3, "", "calm"), row(3, 0.8, 0.67, 3, "angry", "sad"),
+            row(4, 0.6, None, 0, "sad", "")]  # fmt: skip
+    table = RecordingTable(rows)
+    order = lambda: [table.row_at(p).recording_id for p in range(len(table.order))]  # noqa: E731
+    table.set_review("uncertainty")
+    assert order() == [1, 4, 3, 0, 2]  # no suggestion: last
+    table.set_review("disagreement")
+    assert order() == [2, 1, 3, 0, 4]  # fewer than two raters: last
+    table.set_review("model_vs_consensus")
+    assert order()[0] == 3 and sorted(order()) == [0, 1, 2, 3, 4]
+    assert table.next_useful(0) == 0  # wraps round to the only one that applies
+    table.set_review("")
+    assert order() == [0, 1, 2, 3, 4]
+    assert table.next_useful(None) == 0  # no review order: the next unrated
+    with pytest.raises(ValueError, match="unknown review order"):
+        table.set_review("loudest")

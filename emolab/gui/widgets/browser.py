@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from emolab.core.text import for_display
-from emolab.project.browse import BrowserRow, RecordingTable
+from emolab.project.browse import REVIEW_ORDERS, BrowserRow, RecordingTable
 
 COLUMNS = (
     ("key", "Key"), ("participant", "Participant"), ("emotion", "Intended"),
     ("intensity", "Intensity"), ("statement", "Statement"), ("repetition", "Rep."),
     ("collection", "Collection"), ("modalities", "Media"), ("status", "My rating"),
     ("suggestion", "Suggestion"), ("confidence", "Confidence"), ("validity", "Validity"),
+    ("agreement", "Agreement"),
 )  # fmt: skip
 STATUS_COLOURS = {"rated": QColor(210, 240, 210), "partial": QColor(250, 240, 200)}
 
@@ -38,6 +39,8 @@ STATUS_COLOURS = {"rated": QColor(210, 240, 210), "partial": QColor(250, 240, 20
 class RecordingTableModel(QAbstractTableModel):
     """The Qt face of a :class:`RecordingTable`: formats only the rows the view draws;
     sorting and filtering happen in the table, not in a proxy."""
+
+    sorted_by_column = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -96,6 +99,8 @@ class RecordingTableModel(QAbstractTableModel):
                 return "" if value is None else f"{value:.0%}"
             if field == "validity":
                 return "" if value is None else f"{value:.0%} of {row.raters}"
+            if field == "agreement":
+                return "" if value is None else f"{value:.0%} {row.consensus or '(tie)'}"
             return for_display(value, 80) if isinstance(value, str) else value
         if role == Qt.ItemDataRole.BackgroundRole and field == "status":
             return STATUS_COLOURS.get(row.status)
@@ -104,6 +109,7 @@ class RecordingTableModel(QAbstractTableModel):
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
         self.reshape(lambda table: table.sort(COLUMNS[column][0], descending))
+        self.sorted_by_column.emit()
 
 
 class RecordingBrowser(QWidget):
@@ -135,6 +141,16 @@ class RecordingBrowser(QWidget):
             self.facet_boxes[field] = box
             facets.addWidget(box)
         layout.addLayout(facets)
+        self.review = QComboBox()
+        self.review.addItem("list order (click a column to sort)", "")
+        for order, text in REVIEW_ORDERS.items():
+            self.review.addItem(f"review: {text}", order)
+        self.review.setToolTip("Order the list by what is most worth a look; Shift+N opens "
+                               "the next recording in this order")  # fmt: skip
+        self.review.currentIndexChanged.connect(
+            lambda _i: self._reshape(lambda table: table.set_review(self.review.currentData()))
+        )
+        layout.addWidget(self.review)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -147,6 +163,7 @@ class RecordingBrowser(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.sorted_by_column.connect(self._sorted_by_column)
         layout.addWidget(self.table)
 
     def set_rows(self, rows: list[BrowserRow] | RecordingTable) -> None:
@@ -167,6 +184,12 @@ class RecordingBrowser(QWidget):
         self.table.setColumnWidth(0, 140)
         if current is not None:
             self.select(current, emit=False)
+
+    def _sorted_by_column(self, *_args) -> None:
+        """A click on a column header sorts by it: the review order no longer applies."""
+        self.review.blockSignals(True)
+        self.review.setCurrentIndex(0)
+        self.review.blockSignals(False)
 
     def _reshape(self, change) -> None:
         """Sort or filter, keeping the current recording selected when it stays in view."""
@@ -207,6 +230,10 @@ class RecordingBrowser(QWidget):
         if not emit:
             self.table.selectionModel().blockSignals(False)
         return True
+
+    def next_useful(self) -> int | None:
+        """Select the next row the review order ranks (the next unrated without one)."""
+        return self.next_unrated(lambda table, position: table.next_useful(position))
 
     def next_unrated(self, policy=None) -> int | None:
         """Select the row ``policy(table, current position)`` names (default: the next row
