@@ -27,7 +27,6 @@ from emolab.core.errors import ProjectError
 from emolab.project.errors import describe_sqlite_error
 from emolab.project.rating_rows import (  # noqa: F401  (the public names live on here too)
     COLUMNS,
-    FORMULA_STARTS,
     REQUIRED,
     VALUE_FIELDS,
     LabelScheme,
@@ -37,6 +36,7 @@ from emolab.project.rating_rows import (  # noqa: F401  (the public names live o
     RecordingIndex,
     RowProblem,
     check_rows,
+    looks_like_formula,
     read_table,
 )
 from emolab.project.ratings import get_rating, set_field
@@ -278,7 +278,7 @@ def _cell(value: object) -> object:
     apostrophe (OWASP's CSV-injection advice); import takes it off again."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

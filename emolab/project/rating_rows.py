@@ -30,9 +30,17 @@ VALUE_FIELDS = ("emotion", "intensity", "genuineness", "notes")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet would run ``text`` as a formula, or it is such a text
+    already quoted (so quoting and unquoting round-trip every text)."""
+    return (text[:1] in FORMULA_STARTS and text[:1] != "") or (
+        text[:1] == "'" and looks_like_formula(text[1:])
+    )
+
+
 def unquote(text: str) -> str:
     """A cell as exported, without the apostrophe export put before a formula-like value."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS and text[1:2] else text
+    return text[1:] if text[:1] == "'" and looks_like_formula(text[1:]) else text
 
 
 class RatingsFileError(EmolabError):
