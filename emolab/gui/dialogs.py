@@ -7,8 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -16,22 +14,21 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from emolab.gui.workers import JobRunner
+from emolab.gui.job_dialog import JobDialog
 from emolab.io.naming import available_schemes
 from emolab.project.store import Project
 
 
-class ImportDialog(QDialog):
+class ImportDialog(JobDialog):
     """Choose a folder and a naming scheme, import in a worker, show the report."""
 
     def __init__(self, project_path: Path, parent=None, folder: Path | None = None):
-        super().__init__(parent)
+        super().__init__("import", "Import", "Cancel import", "Import", parent)
         self.setWindowTitle("Import a folder of recordings")
         self.resize(720, 480)
         self.project_path = project_path
@@ -55,28 +52,13 @@ class ImportDialog(QDialog):
         row.addWidget(QLabel("Naming scheme"))
         row.addWidget(self.scheme, 1)
         layout.addLayout(row)
-        self.progress = QProgressBar()
-        self.status = QLabel("")
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         layout.addWidget(self.text, 1)
-        buttons = QDialogButtonBox()
-        self.start_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton("Cancel import",
-                                               QDialogButtonBox.ButtonRole.ActionRole)  # fmt: skip
-        self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.start_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(lambda: self.jobs.cancel("import"))
-        self.cancel_button.setEnabled(False)
-        self.close_button.clicked.connect(self.reject)
-        layout.addWidget(buttons)
-        self.jobs = JobRunner(self)
-        self.jobs.progress.connect(self._progress)
-        self.jobs.finished.connect(self._finished)
-        self.jobs.failed.connect(self._failed)
-        self.jobs.cancelled.connect(self._cancelled)
+        layout.addWidget(self.buttons)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of recordings")
@@ -97,38 +79,16 @@ class ImportDialog(QDialog):
             with Project.open(path) as project:
                 return (yield from import_folder(project, folder, scheme, token))
 
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status.setText("Importing …")
-        self.jobs.start("import", job)
+        self.run(job, "Importing …")
 
-    def _progress(self, _kind, done, total, message) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.status.setText(message)
+    def cancelled_text(self) -> str:
+        return "Cancelled: nothing was imported"
 
-    def _finished(self, _kind, report) -> None:
+    def job_done(self, report) -> None:
         self.report = report
         self.imported = True
-        self.cancel_button.setEnabled(False)
-        self.start_button.setEnabled(True)
-        self.status.setText(f"Done: {report.media_added} files added, "
-                            f"{len(report.rejected)} rejected")  # fmt: skip
+        self.ended(f"Done: {report.media_added} files added, {len(report.rejected)} rejected")
         self.text.setPlainText("\n".join(report.summary_lines()))
-
-    def _failed(self, _kind, message) -> None:
-        self.cancel_button.setEnabled(False)
-        self.start_button.setEnabled(True)
-        self.status.setText(f"Import failed: {message}")
-
-    def _cancelled(self, _kind) -> None:
-        self.cancel_button.setEnabled(False)
-        self.start_button.setEnabled(True)
-        self.status.setText("Cancelled: nothing was imported")
-
-    def done(self, result: int) -> None:
-        self.jobs.shutdown()
-        super().done(result)
 
 
 def show_problem(parent: QWidget, title: str, text: str,

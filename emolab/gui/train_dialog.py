@@ -14,13 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QSpinBox,
     QTableWidget,
     QVBoxLayout,
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from emolab.gui.evaluation_view import _item
-from emolab.gui.workers import JobRunner
+from emolab.gui.job_dialog import JobDialog
 from emolab.models.modes import FUSION_MODES, MODEL_KINDS
 from emolab.project.training import LabelSource, TrainingPlan
 
@@ -36,7 +33,7 @@ CLASSIFIER_NAMES = {"logreg": "logistic regression", "svm": "support vector mach
                     "mlp": "small neural network", "rf": "random forest"}  # fmt: skip
 
 
-class TrainDialog(QDialog):
+class TrainDialog(JobDialog):
     """See the module docstring. ``count(source)`` gives the live label counts
     (project.training.label_counts on the window's connection)."""
 
@@ -44,11 +41,12 @@ class TrainDialog(QDialog):
 
     def __init__(self, project_path: Path, raters: list[str], count: Callable,
                  parent: QWidget | None = None):  # fmt: skip
-        super().__init__(parent)
+        super().__init__("train", "Train", "Cancel training", "Training", parent)
         self.setWindowTitle("Train a model on this project's labels")
         self.resize(620, 640)
         self.project_path, self.count = project_path, count
         self.report = None
+        self._problem: str | None = None
         form = QFormLayout()
         self.source = QComboBox()
         self.source.addItem("intended emotion (file names)", ("intended", ""))
@@ -83,20 +81,9 @@ class TrainDialog(QDialog):
         self.problem = QLabel("")
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setWordWrap(True)
-        self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.status = QLabel("")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        self.train_button = buttons.addButton("Train", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton("Cancel training",
-                                               QDialogButtonBox.ButtonRole.ActionRole)  # fmt: skip
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.cancel_button.setEnabled(False)
-        self.train_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(lambda: self.jobs.cancel("train"))
-        close.clicked.connect(self.reject)
+        self.start_button.clicked.connect(self.start)
+        self.train_button = self.start_button
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel("Usable recordings per class, and what is left out and why:"))
@@ -104,12 +91,7 @@ class TrainDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(buttons)
-        self.jobs = JobRunner(self)
-        self.jobs.progress.connect(self._progress)
-        self.jobs.finished.connect(self._finished)
-        self.jobs.failed.connect(lambda _k, message: self._ended(f"Training failed: {message}"))
-        self.jobs.cancelled.connect(lambda _k: self._ended("Cancelled: no model was stored."))
+        layout.addWidget(self.buttons)
         for widget in (self.source, self.fusion):
             widget.currentIndexChanged.connect(self.refresh_counts)
         self.min_raters.valueChanged.connect(self.refresh_counts)
@@ -140,6 +122,7 @@ class TrainDialog(QDialog):
         self.problem.setText(f"{summary} Cannot train: {counts.problem}" if counts.problem
                              else summary)  # fmt: skip
         self.problem.setStyleSheet("color: #b00020;" if counts.problem else "")
+        self._problem = counts.problem
         self.train_button.setEnabled(counts.problem is None and not self.cancel_button.isEnabled())
 
     def start(self) -> None:
@@ -152,30 +135,20 @@ class TrainDialog(QDialog):
             with Project.open(path) as project:
                 return (yield from train(project, plan, cancel=token))
 
-        self.train_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
         self.progress.setVisible(True)
-        self.status.setText("Training …")
-        self.jobs.start("train", job)
+        self.run(job, "Training …")
 
-    def _progress(self, _kind, done, total, message) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.status.setText(message)
-
-    def _finished(self, _kind, report) -> None:
+    def job_done(self, report) -> None:
         self.report = report
         e = report.model.card.get("evaluation") or {}
         figures = f" Held-out UAR {e['uar']:.3f}." if e.get("uar") is not None else ""
-        self._ended(f"Stored as model {report.model_id} and made active.{figures}")
+        self.ended(f"Stored as model {report.model_id} and made active.{figures}")
         self.trained.emit(report)
 
-    def _ended(self, text: str) -> None:
-        self.cancel_button.setEnabled(False)
+    def ended(self, text: str) -> None:
+        super().ended(text)
         self.progress.setVisible(False)
-        self.status.setText(text)
         self.refresh_counts()
 
-    def done(self, result: int) -> None:
-        self.jobs.shutdown()
-        super().done(result)
+    def can_start(self) -> bool:
+        return self._problem is None

@@ -247,19 +247,21 @@ class RatingSession:
 
     def undo(self) -> Edit | None:
         """Restore the value before the last edit; returns that edit (or None)."""
-        if not self._undo:
-            return None
-        edit = self._undo.pop()
-        self._write(edit.recording_id, edit.field, edit.old, None, "undo", None, edit.old_origin)
-        self._redo.append(edit)
-        return edit
+        return self._replay(self._undo, self._redo, "undo")
 
     def redo(self) -> Edit | None:
-        if not self._redo:
+        """Apply the last undone edit again; returns it (or None)."""
+        return self._replay(self._redo, self._undo, "redo")
+
+    def _replay(self, source: list[Edit], target: list[Edit], how: str) -> Edit | None:
+        if not source:
             return None
-        edit = self._redo.pop()
-        self._write(edit.recording_id, edit.field, edit.new, None, "redo", None, edit.new_origin)
-        self._undo.append(edit)
+        edit = source.pop()
+        value, origin = (
+            (edit.old, edit.old_origin) if how == "undo" else (edit.new, edit.new_origin)
+        )
+        self._write(edit.recording_id, edit.field, value, None, how, None, origin)
+        target.append(edit)
         return edit
 
     @property

@@ -96,18 +96,25 @@ def test_a_rating_made_while_another_process_holds_the_lock_lands_after(
     assert not window.view.retry_timer.isActive()
 
 
-def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
+def _read_only_window(qtbot, path, clock, rater: str):
+    """A window on ``path`` made read-only, its first recording shown."""
     from emolab.gui.main_window import MainWindow
+
+    path.chmod(0o444)
+    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
+    qtbot.addWidget(w)
+    assert w.open_project(path, rater=rater)
+    w.jobs.cancel("predict")
+    assert w.wait_for_media()
+    return w
+
+
+def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
     from emolab.project.store import Project
 
     with Project.open(gui_copy) as project:
         project.ensure_rater("tester")  # a returning rater; the file became read-only since
-    gui_copy.chmod(0o444)
-    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
-    qtbot.addWidget(w)
-    assert w.open_project(gui_copy, rater="tester")
-    w.jobs.cancel("predict")
-    assert w.wait_for_media()
+    w = _read_only_window(qtbot, gui_copy, clock, "tester")
     assert "[read-only]" in w.windowTitle()
     w.confirm_discard = lambda text: True
     w.handle_key(Qt.Key.Key_4, NONE)
@@ -120,14 +127,8 @@ def test_a_read_only_project_says_it_cannot_save(qtbot, gui_copy, clock):
 
 
 def test_a_new_rater_on_a_read_only_project_can_look_but_not_rate(qtbot, gui_copy, clock):
-    from emolab.gui.main_window import MainWindow
 
-    gui_copy.chmod(0o444)
-    w = MainWindow(clock_factory=lambda _path: clock, use_audio=False)
-    qtbot.addWidget(w)
-    assert w.open_project(gui_copy, rater="newcomer")
-    w.jobs.cancel("predict")
-    assert w.wait_for_media()
+    w = _read_only_window(qtbot, gui_copy, clock, "newcomer")
     assert not w.session.can_rate and w.session.rating_session is None
     assert "cannot rate" in w.status.rater_label.text()
     assert not w.rating_form.isEnabled()
