@@ -12,7 +12,9 @@
 - a 60-minute pair (16 kHz mono WAV + 30-fps 25-joint CSV movement) opened in a child
   process (so resident memory is its own): selection → media on screen, worst seek
   (painted), resident memory after opening and its peak, and, for attribution, how long
-  the audio and the movement readers take alone on the same files.
+  the audio and the movement readers take alone on the same files;
+- training from the train dialog (early fusion, a job): seconds, and the GUI thread's
+  longest stall meanwhile.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from emolab.gui.bench_scripts import (
     SHOW_SCRIPT,
     SUGGEST_SCRIPT,
     SWITCH_SCRIPT,
+    TRAIN_SCRIPT,
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -116,6 +119,16 @@ def _switch_stress(demo: Path, switches: int = 2000, hang_after_s: float = 60.0)
         return json.loads(lines[-1])
     return {"switches": switches, "hangs": 1, "exit": child.returncode,
             "where": child.stderr.strip().splitlines()[-6:]}  # fmt: skip
+
+
+def _train_in_window(demo: Path, fusion: str = "early") -> dict:
+    """Training from the train dialog (a job) while the GUI thread's heartbeat is timed."""
+    child = subprocess.run([sys.executable, "-c", TRAIN_SCRIPT, str(demo), fusion],
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if child.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"error": child.stderr.strip().splitlines()[-3:]}
 
 
 def _rss_mb() -> float:
@@ -220,6 +233,7 @@ def run() -> dict:
         window.close()
 
         results["switching_while_playing"] = _switch_stress(demo)
+        results["training_in_the_window"] = _train_in_window(demo)
 
         results["project_10k"] = _open_big(Path(tmp), 99)
         results["project_100k"] = _open_big(Path(tmp), 980)

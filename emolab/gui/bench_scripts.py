@@ -216,3 +216,50 @@ print(json.dumps({
 window.jobs.shutdown()
 window.close()
 """
+
+
+TRAIN_SCRIPT = """
+import json, os, statistics, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+from emolab.gui.main_window import MainWindow
+app = QApplication([])
+window = MainWindow(use_audio=False, predict_delay_ms=10**9)
+window.show()
+window.open_project(Path(sys.argv[1]), rater="bench")
+window.wait_for_media()
+dialog = window.models.train()
+dialog.fusion.setCurrentText(sys.argv[2])
+app.processEvents()
+gaps, last = [], [time.perf_counter()]
+def beat():
+    now = time.perf_counter()
+    gaps.append(now - last[0])
+    last[0] = now
+heart = QTimer()
+heart.setInterval(5)
+heart.timeout.connect(beat)
+last[0] = start = time.perf_counter()
+heart.start()
+dialog.start()
+loop = QEventLoop()
+poll = QTimer()
+poll.setInterval(10)
+poll.timeout.connect(lambda: (dialog.report is not None or not dialog.cancel_button.isEnabled())
+                     and loop.quit())
+poll.start()
+loop.exec()
+heart.stop()
+print(json.dumps({
+    "fusion": sys.argv[2], "trained": dialog.report is not None,
+    "seconds": round(time.perf_counter() - start, 1),
+    "worst_gui_stall_ms": round(max(gaps) * 1000, 1),
+    "p99_gui_stall_ms": round(statistics.quantiles(gaps, n=100)[-1] * 1000, 1),
+    "stalls_over_50_ms": sum(g > 0.05 for g in gaps),
+}), flush=True)
+window.jobs.shutdown()
+dialog.close()
+window.close()
+"""
