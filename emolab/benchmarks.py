@@ -78,6 +78,131 @@ def first_extraction_seconds(wav: Path, csv: Path) -> dict:
     }
 
 
+def _big_training_project(path: Path, demo: Path, recordings: int = 10_000, seed: int = 0) -> int:
+    """A SYNTHETIC project of ``recordings`` recordings with cached features and two raters'
+    choices: the demo's per-recording features copied with 5 % noise across as many
+    participants as it takes (no media files, so nothing is left to extract). Returns the
+    number of participants."""
+    from emolab.features.extract import MediaFeatures
+    from emolab.project.features import cached, store_features
+    from emolab.project.store import Project
+
+    rng = np.random.default_rng(seed)
+    templates: dict[str, list] = {}
+    with Project.open(demo) as source:
+        for recording in source.recordings():
+            features = {}
+            for m in source.media(recording.id):
+                kinds = ("file", "windows", "baseline") if m.modality == "audio" else (
+                    "file", "windows")  # fmt: skip
+                features[m.modality] = [cached(source, m.sha256, m.modality, k) for k in kinds]
+            templates.setdefault(recording.participant, []).append((recording, features))
+    people = list(templates.values())
+    made, participant = 0, 0
+    with Project.create(path) as project, project.transaction() as con:
+        project.set_meta("synthetic", "1")
+        raters = [project.ensure_rater(name) for name in ("ana", "ben")]
+        emotions = sorted({r.emotion for group in people for r, _ in group})
+        ratings = []
+        while made < recordings:
+            pid = project.ensure_participant(f"{participant:03d}", "English as first language")
+            for recording, features in people[participant % len(people)]:
+                if made == recordings:
+                    break
+                rid, _ = project.ensure_recording(
+                    f"{participant:03d}-{recording.key}", "bench", pid,
+                    {"emotion": recording.emotion, "intensity": recording.intensity}, {},
+                )  # fmt: skip
+                for modality, (vector, windows, *baseline) in features.items():
+                    sha = f"bench-{made:07d}-{modality}"
+                    project.upsert_media(rid, modality, {
+                        "path": f"{sha}.x", "format": "x", "duration": 3.0, "rate": 1.0,
+                        "frames": 1, "channels": 1, "missing_fraction": 0.0, "size": 1,
+                        "sha256": sha, "mtime": 0.0,
+                    })  # fmt: skip
+                    noisy = vector * (1 + 0.05 * rng.standard_normal(vector.shape))
+                    store_features(project, sha, MediaFeatures(
+                        modality, noisy.astype(np.float32), windows,
+                        baseline=baseline[0] if baseline else None))  # fmt: skip
+                # ana chooses the intended emotion; ben does 4 times in 5
+                other = recording.emotion if rng.random() < 0.8 else rng.choice(emotions)
+                ratings += [(rid, raters[0], recording.emotion), (rid, raters[1], str(other))]
+                made += 1
+            participant += 1
+        con.executemany(
+            "INSERT INTO ratings(recording_id, rater_id, emotion, emotion_source, updated_at) "
+            "VALUES (?, ?, ?, 'human', '2024-01-01T00:00:00Z')", ratings,
+        )  # fmt: skip
+    return participant
+
+
+def _median_ms(function: Callable[[], object], repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return round(float(np.median(times)) * 1000, 1)
+
+
+def training_figures(demo: Path, tmp: Path, log=print) -> dict:
+    """Training time per fusion mode on the demo project (with and without the evaluation
+    that goes on the model card), and on a 10,000-recording synthetic project: logreg
+    early fusion trained from cached features, label counts, bootstrap intervals."""
+    from emolab.core.progress import run_to_end
+    from emolab.models.metrics import RESAMPLES, score
+    from emolab.models.modes import FUSION_MODES
+    from emolab.project.store import Project
+    from emolab.project.training import (
+        LabelSource,
+        TrainingPlan,
+        label_counts,
+        labelled_features,
+        train,
+    )
+
+    out: dict = {"demo_training_s": {}}
+    with Project.open(demo) as project:
+        run_to_end(train(project, TrainingPlan("body", evaluate_first=False), activate=False))
+        for fusion in FUSION_MODES:
+            log(f"training {fusion} on the demo …")
+            seconds = {}
+            for evaluate_first, name in ((False, "fit_only"), (True, "with_evaluation")):
+                plan = TrainingPlan(fusion, evaluate_first=evaluate_first)
+                start = time.perf_counter()
+                run_to_end(train(project, plan, activate=False))
+                seconds[name] = round(time.perf_counter() - start, 2)
+            out["demo_training_s"][fusion] = seconds
+        out["demo_recordings"] = project.execute("SELECT COUNT(*) FROM recordings").fetchone()[0]
+
+    log("building a 10,000-recording synthetic project with cached features …")
+    path = tmp / "big-training.emolab"
+    start = time.perf_counter()
+    people = _big_training_project(path, demo)
+    big = {"recordings": 10_000, "participants": people,
+           "build_s": round(time.perf_counter() - start, 1)}  # fmt: skip
+    with Project.open(path) as project:
+        log("label counts on it …")
+        for source in (LabelSource(), LabelSource("consensus"), LabelSource("rater", "ben")):
+            big[f"label_counts_ms_{source.kind}"] = _median_ms(lambda s=source: label_counts(
+                project, s, "early"))  # fmt: skip
+        log("training logreg early fusion on it …")
+        start = time.perf_counter()
+        data = labelled_features(project)
+        big["load_features_s"] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        run_to_end(train(project, TrainingPlan("early", evaluate_first=False)))
+        big["train_early_logreg_s"] = round(time.perf_counter() - start, 2)
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(8), len(data))
+    truth = rng.integers(0, 8, len(data))
+    classes = [str(i) for i in range(8)]
+    big["intervals_ms"] = _median_ms(lambda: score(proba, truth, data.participants, classes), 3)
+    big["intervals_resamples"] = RESAMPLES
+    out["project_10k"] = big
+    return out
+
+
 def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=print) -> dict:
     """Run every non-GUI benchmark; ``log`` receives progress lines."""
     from emolab.core.progress import run_to_end
@@ -153,11 +278,29 @@ def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=pri
             "total_s": round(total, 2),
             "synthetic_scores_leave_one_participant_out": scores,
         }
+        results["training"] = training_figures(project_path, Path(tmp), log)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     results["peak_memory_mb"] = {"process": round(own / 1024, 1),
                                  "largest_child": round(children / 1024, 1)}  # fmt: skip
     return results
+
+
+def training_lines(t: dict) -> list[str]:
+    """The training figures, as ``format_results`` prints them."""
+    big = t["project_10k"]
+    per_mode = ", ".join(f"{fusion} {s['fit_only']} s ({s['with_evaluation']} s)"
+                         for fusion, s in t["demo_training_s"].items())  # fmt: skip
+    return [
+        f"Training on the demo ({t['demo_recordings']} recordings), fit only (with "
+        f"leave-one-participant-out evaluation): {per_mode}",
+        f"{big['recordings']:,}-recording synthetic project ({big['participants']} "
+        f"participants, cached features): train logreg early fusion {big['train_early_logreg_s']}"
+        f" s (loading labelled features {big['load_features_s']} s); label counts "
+        f"{big['label_counts_ms_intended']} ms intended, {big['label_counts_ms_consensus']} ms "
+        f"consensus, {big['label_counts_ms_rater']} ms one rater; 95 % intervals "
+        f"({big['intervals_resamples']} resamples) {big['intervals_ms']} ms",
+    ]
 
 
 def format_results(results: dict) -> str:
@@ -181,6 +324,7 @@ def format_results(results: dict) -> str:
             f"{k} {v['uar']:.3f}/{v['ece']:.3f}"
             for k, v in e["synthetic_scores_leave_one_participant_out"].items()
         ),
+        *training_lines(results["training"]),
         f"Peak memory: {results['peak_memory_mb']['process']} MB (largest worker "
         f"{results['peak_memory_mb']['largest_child']} MB)",
     ]

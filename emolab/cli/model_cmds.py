@@ -12,6 +12,31 @@ from pathlib import Path
 from emolab.cli.output import progress_runner, say
 from emolab.cli.project_cmds import add_job_options, print_extract_failures
 
+METRIC_NAMES = (("uar", "UAR"), ("accuracy", "accuracy"), ("macro_f1", "macro-F1"), ("ece", "ECE"))
+
+
+def add_label_options(p: argparse.ArgumentParser) -> None:
+    """--labels, --min-raters, --min-agreement: where training labels come from."""
+    p.add_argument("--labels", default="intended", metavar="SOURCE",
+                   help="intended (file names), consensus (human raters agreeing) or "
+                   "rater:NAME (default intended)")  # fmt: skip
+    p.add_argument("--min-raters", type=int, default=2, metavar="N",
+                   help="consensus: human raters a recording needs (default 2)")  # fmt: skip
+    p.add_argument(
+        "--min-agreement",
+        type=float,
+        default=0.5,
+        metavar="F",
+        help="consensus: share of them choosing the label, 0-1 (default 0.5)",
+    )
+
+
+def label_source(args: argparse.Namespace):
+    """The :class:`~emolab.project.training.LabelSource` the options name."""
+    from emolab.project.training import LabelSource
+
+    return LabelSource.parse(args.labels, args.min_raters, args.min_agreement)
+
 
 def add_commands(sub) -> None:
     """Register this module's subcommands."""
@@ -27,14 +52,17 @@ def add_commands(sub) -> None:
         default="participant",
         help="hold out participants, or whole collection types (language groups)",
     )
+    add_label_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     add_job_options(p)
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("train", help="train a model on the project and make it active")
     p.add_argument("project", type=Path)
-    p.add_argument("--fusion", choices=FUSION_MODES, required=True)
-    p.add_argument("--model", choices=MODEL_KINDS, default="logreg")
+    add_label_options(p)
+    p.add_argument("--fusion", choices=FUSION_MODES, default="early")
+    p.add_argument("--classifier", "--model", dest="classifier", choices=MODEL_KINDS,
+                   default="logreg")  # fmt: skip
     p.add_argument("--no-evaluate", action="store_true", help="skip the model card's evaluation")
     add_job_options(p)
     p.set_defaults(func=_cmd_train)
@@ -44,9 +72,20 @@ def add_commands(sub) -> None:
     add_job_options(p)
     p.set_defaults(func=_cmd_predict)
 
-    p = sub.add_parser("models", help="list the project's models (or activate one)")
+    p = sub.add_parser("models", help="list the project's model versions (activate, roll "
+                       "back, delete)")  # fmt: skip
     p.add_argument("project", type=Path)
-    p.add_argument("--activate", type=int, metavar="ID", help="make model ID the active one")
+    change = p.add_mutually_exclusive_group()
+    change.add_argument("--activate", type=int, metavar="ID", help="make model ID the active one")
+    change.add_argument("--roll-back", action="store_true",
+                        help="re-activate the version active before the current one")  # fmt: skip
+    change.add_argument(
+        "--delete",
+        type=int,
+        metavar="ID",
+        help="delete version ID (neither the active one nor the bundled one)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_models)
 
     p = sub.add_parser("bundle-model", help="rebuild the bundled default model (maintainers)")
@@ -70,12 +109,36 @@ def _table(results: list[dict]) -> list[str]:
     return lines
 
 
+def interval_text(evaluation: dict, key: str) -> str:
+    """A figure's 95 % interval over participants as printed, or why there is none."""
+    if evaluation.get("reliable") is False:
+        return f"unreliable: {evaluation.get('n_participants')} participants"
+    interval = (evaluation.get("intervals") or {}).get(key)
+    return "no interval" if interval is None else f"[{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+def _intervals_line(evaluation: dict) -> str:
+    if evaluation.get("reliable") is False:
+        return interval_text(evaluation, "uar")
+    return " · ".join(f"{name} {interval_text(evaluation, key)}" for key, name in METRIC_NAMES)
+
+
+def _figures(evaluation: dict) -> str:
+    """Every figure with its interval, on one line."""
+    if evaluation.get("reliable") is False:
+        figures = ", ".join(f"{name} {evaluation[key]:.3f}" for key, name in METRIC_NAMES)
+        return f"{figures} ({interval_text(evaluation, 'uar')})"
+    return ", ".join(f"{name} {evaluation[key]:.3f} {interval_text(evaluation, key)}"
+                     for key, name in METRIC_NAMES)  # fmt: skip
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from emolab.project.store import Project
     from emolab.project.training import evaluate_project
 
     with Project.open(args.project) as project:
-        job = evaluate_project(project, args.fusion, args.model, args.split, jobs=args.jobs)
+        job = evaluate_project(project, args.fusion, args.model, args.split, label_source(args),
+                               jobs=args.jobs)  # fmt: skip
         report = progress_runner("Evaluating", args.quiet)(job)
     print_extract_failures(report.extraction)
     out = report.to_dict()
@@ -87,11 +150,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             "recognised in real people.")  # fmt: skip
     rows = out["results"] + ([out["baseline"]] if report.baseline is not None else [])
     first = rows[0]
-    say(f"Split: {out['split']} · {first['n_recordings']} recordings · "
+    say(f"Split: {out['split']} · labels: {out['labels']} · {first['n_recordings']} recordings · "
         f"{first['n_participants']} participants · chance UAR {first['chance_uar']:.3f}, "
         f"chance accuracy {first['chance_accuracy']:.3f}")  # fmt: skip
     for line in _table(rows):
         say(line)
+    say("95 % intervals over participants (bootstrap):")
+    for row in rows:
+        say(f"  {row['fusion']:<26} {_intervals_line(row)}")
     for fusion, why in report.skipped:
         say(f"Not evaluated: {fusion}: {why}")
     o = report.baseline_random_split
@@ -106,22 +172,39 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _label_lines(labels: dict, participants: int) -> list[str]:
+    """The label source of a model card, its counts and what it left out."""
+    source = labels["source"]
+    if labels.get("min_raters") is not None:
+        source += (f" (at least {labels['min_raters']} human raters, "
+                   f"{labels['min_agreement']:.0%} agreeing)")  # fmt: skip
+    lines = [f"Labels from {source}: {labels['recordings']} recordings, {participants} "
+             "participants"]  # fmt: skip
+    per_class = labels.get("per_class") or {}
+    lines.append("  per class: " + ", ".join(f"{k} {v}" for k, v in per_class.items()))
+    excluded = labels.get("excluded") or {}
+    lines.append("  excluded: " + (", ".join(f"{v} {k}" for k, v in excluded.items()) or "none"))
+    return lines
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from emolab.project.store import Project
     from emolab.project.training import TrainingPlan, train
 
-    plan = TrainingPlan(args.fusion, args.model, evaluate_first=not args.no_evaluate)
+    plan = TrainingPlan(args.fusion, args.classifier, label_source(args),
+                        evaluate_first=not args.no_evaluate)  # fmt: skip
     with Project.open(args.project) as project:
         job = train(project, plan, jobs=args.jobs)
         report = progress_runner("Training", args.quiet)(job)
     print_extract_failures(report.extraction)
-    say(f"Stored model {report.model_id} ({args.fusion}/{args.model}) and made it active.")
+    card = report.model.card
+    for line in _label_lines(card["labels"], len(card["training"]["participants"])):
+        say(line)
+    say(f"Stored model {report.model_id} ({args.fusion}/{args.classifier}) and made it active.")
     evaluation = report.model.evaluation
     if evaluation is not None:
-        synthetic = report.model.card["training"]["synthetic"]
-        say(f"Leave-one-participant-out: accuracy {evaluation.accuracy:.3f}, "
-            f"UAR {evaluation.uar:.3f}, ECE {evaluation.ece:.3f}"
-            + (" (SYNTHETIC data)" if synthetic else ""))  # fmt: skip
+        synthetic = " (SYNTHETIC data)" if card["training"]["synthetic"] else ""
+        say(f"Leave-one-participant-out{synthetic}: {_figures(evaluation.to_dict())}")
     return 0
 
 
@@ -137,22 +220,59 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kilobytes(size: int) -> str:
+    return f"{size / 1024:.0f} kB" if size >= 1024 else f"{size} B"
+
+
+def _version_line(v: dict) -> str:
+    """One model version as a row of the ``emolab models`` table."""
+    flag = "*" if v["active"] else " "
+    head = f"{flag} {v['id']:>3}  {v['name']:<26.26} {v['created'][:10]:<10}"
+    if v["problem"]:
+        return f"{head}  BROKEN: {v['problem']}"
+    labels = v["labels"]["source"]
+    kind = f"{v['fusion']}/{v['classifier']}"
+    m = v["metrics"]
+    if m is None:
+        score = "not evaluated"
+    else:
+        has_interval = m.get("intervals") or m.get("reliable") is False  # none on a v1 card
+        interval = f" {interval_text(m, 'uar')}" if has_interval else ""
+        if m.get("reliable") is False:
+            interval = f" ({interval.strip()})"
+        score = f"UAR {m['uar']:.3f}{interval}, ECE {m['ece']:.3f}"
+    synthetic = " SYNTHETIC" if v["synthetic"] else ""
+    return (f"{head}  {labels:<14.40} {kind:<17} {_kilobytes(v['size_bytes']):>7}  "
+            f"{score}{synthetic}")  # fmt: skip
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
-    from emolab.project.models import activate_model, models
+    from emolab.project.models import activate_model, delete_model, models
     from emolab.project.store import Project
+    from emolab.project.training import roll_back
 
     with Project.open(args.project) as project:
         if args.activate is not None:
             activate_model(project, args.activate)
-        for m in models(project):
-            if m.problem:
-                say(f"! {m.id:>3}  {m.name:<28} BROKEN: {m.problem}")
-                continue
-            ev = m.card.get("evaluation") or {}
-            score = f"UAR {ev['uar']:.3f}, ECE {ev['ece']:.3f}" if ev else "not evaluated"
-            flag = "*" if m.active else " "
-            synthetic = " SYNTHETIC" if m.card.get("training", {}).get("synthetic") else ""
-            say(f"{flag} {m.id:>3}  {m.name:<28} {score}{synthetic}  {m.created_at}")
+        elif args.roll_back:
+            model_id = roll_back(project)
+            if not args.json:
+                say(f"Model {model_id} is active again.")
+        elif args.delete is not None:
+            delete_model(project, args.delete)
+            if not args.json:
+                say(f"Deleted model {args.delete}.")
+        versions = [m.summary() for m in models(project)]
+    if args.json:
+        print(json.dumps(versions, indent=2))
+        return 0
+    if not versions:
+        say("No model versions yet: suggestions come from the bundled default model.")
+        return 0
+    say(f"  {'id':>3}  {'name':<26} {'created':<10}  {'labels':<14} {'fusion/classifier':<17} "
+        f"{'size':>7}  UAR [95 % interval], ECE")  # fmt: skip
+    for version in versions:
+        say(_version_line(version))
     return 0
 
 

@@ -149,8 +149,9 @@ class EvaluationView(QDialog):
         e, card = self.evaluation, self.card
         if not e:
             return f"{self.name}: this version was stored without an evaluation."
-        labels = card.get("labels") if isinstance(card.get("labels"), dict) else {}
-        source = labels.get("source", card.get("training", {}).get("labels_from", "intended"))
+        from emolab.models.card import card_labels
+
+        source = card_labels(card).get("source") or "intended"
         return (f"{self.name} · {e.get('fusion', card.get('fusion'))} fusion, "
                 f"{e.get('model', card.get('estimator'))} · labels: {source} · "
                 f"{e.get('n_recordings', '?')} recordings, {e.get('n_participants', '?')} "

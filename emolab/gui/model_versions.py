@@ -37,8 +37,8 @@ class ModelVersions:
         if self.project is None:
             self.panel.show_versions([], {})
             return
-        sizes = dict(self.project.execute("SELECT id, length(blob) FROM models").fetchall())
-        self.panel.show_versions(models(self.project), sizes)
+        infos = models(self.project)
+        self.panel.show_versions(infos, {info.id: info.size for info in infos})
 
     def _info(self, model_id: int):
         from emolab.project.models import models
@@ -59,7 +59,8 @@ class ModelVersions:
             return None
         raters = [name for _, name in self.project.raters()]
         project = self.project
-        dialog = TrainDialog(project.path, raters, lambda source: label_counts(project, source),
+        dialog = TrainDialog(project.path, raters,
+                             lambda source, fusion: label_counts(project, source, fusion),
                              self.window)  # fmt: skip
         dialog.trained.connect(lambda _report: self.changed_active())
         return self._open(dialog)
@@ -72,10 +73,15 @@ class ModelVersions:
 
     def _baseline(self, view: EvaluationView, card: dict) -> None:
         """The seed's MFCC baseline on the labels this version was trained on (a job)."""
+        from emolab.models.card import card_labels
         from emolab.project.store import Project
-        from emolab.project.training import evaluate_project, source_of_card
+        from emolab.project.training import LabelSource, evaluate_project
 
-        path, source = self.project.path, source_of_card(card)
+        labels = card_labels(card)
+        source = LabelSource.parse(labels.get("source") or "intended",
+                                   labels.get("min_raters") or 2,
+                                   labels.get("min_agreement") or 0.5)  # fmt: skip
+        path = self.project.path
 
         def job(token):
             with Project.open(path) as project:

@@ -27,10 +27,9 @@ COLUMNS = ("id", "name", "created", "active", "labels", "fusion", "classifier", 
 
 def label_source(card: dict) -> str:
     """Where a version's training labels came from, as the card says."""
-    labels = card.get("labels")
-    if isinstance(labels, dict):
-        return str(labels.get("source", "?"))
-    return str(card.get("training", {}).get("labels_from", "intended"))
+    from emolab.models.card import card_labels
+
+    return str(card_labels(card).get("source") or "intended") if card else "?"
 
 
 class ModelsPanel(QWidget):

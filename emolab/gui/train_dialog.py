@@ -37,7 +37,7 @@ class TrainDialog(JobDialog):
     """See the module docstring. ``count(source)`` gives the live label counts
     (project.training.label_counts on the window's connection)."""
 
-    trained = Signal(object)  # project.training.TrainReport
+    trained = Signal(object)  # the report of project.training.train_project_file
 
     def __init__(self, project_path: Path, raters: list[str], count: Callable,
                  parent: QWidget | None = None):  # fmt: skip
@@ -49,10 +49,10 @@ class TrainDialog(JobDialog):
         self._problem: str | None = None
         form = QFormLayout()
         self.source = QComboBox()
-        self.source.addItem("intended emotion (file names)", ("intended", ""))
-        self.source.addItem("consensus of the raters", ("consensus", ""))
+        self.source.addItem("intended emotion (file names)", "intended")
+        self.source.addItem("consensus of the raters", "consensus")
         for name in raters:
-            self.source.addItem(f"one rater: {name}", ("rater", name))
+            self.source.addItem(f"one rater: {name}", f"rater:{name}")
         self.min_raters = QSpinBox()
         self.min_raters.setRange(1, 50)
         self.min_raters.setValue(2)
@@ -99,8 +99,8 @@ class TrainDialog(JobDialog):
         self.refresh_counts()
 
     def label_source(self) -> LabelSource:
-        kind, rater = self.source.currentData()
-        return LabelSource(kind, rater, self.min_raters.value(), self.min_agreement.value())
+        return LabelSource.parse(self.source.currentData(), self.min_raters.value(),
+                                 self.min_agreement.value())  # fmt: skip
 
     def plan(self) -> TrainingPlan:
         return TrainingPlan(self.fusion.currentData(), self.classifier.currentData(),
@@ -108,10 +108,10 @@ class TrainDialog(JobDialog):
 
     def refresh_counts(self) -> None:
         """Recount usable recordings for the chosen labels (a few SQL queries)."""
-        consensus = self.source.currentData()[0] == "consensus"
+        consensus = self.source.currentData() == "consensus"
         self.min_raters.setEnabled(consensus)
         self.min_agreement.setEnabled(consensus)
-        counts = self.count(self.label_source())
+        counts = self.count(self.label_source(), self.fusion.currentData())
         rows = [(label, n) for label, n in sorted(counts.per_class.items())]
         rows += [(f"left out: {why}", n) for why, n in sorted(counts.excluded.items()) if n]
         self.counts.setRowCount(len(rows))
@@ -126,23 +126,20 @@ class TrainDialog(JobDialog):
         self.train_button.setEnabled(counts.problem is None and not self.cancel_button.isEnabled())
 
     def start(self) -> None:
-        from emolab.project.store import Project
-        from emolab.project.training import train
-
-        plan, path = self.plan(), self.project_path
-
-        def job(token):
-            with Project.open(path) as project:
-                return (yield from train(project, plan, cancel=token))
+        from emolab.core.child_process import in_child_process
+        from emolab.project.training import train_project_file
 
         self.progress.setVisible(True)
-        self.run(job, "Training …")
+        # in its own process: the fit's C code never holds this window's interpreter lock
+        self.run(in_child_process(train_project_file, str(self.project_path), self.plan()),
+                 "Training …")  # fmt: skip
 
-    def job_done(self, report) -> None:
+    def job_done(self, report: dict) -> None:
+        """``report``: the new version's ``model_id``, ``previous_model_id`` and ``card``."""
         self.report = report
-        e = report.model.card.get("evaluation") or {}
+        e = report["card"].get("evaluation") or {}
         figures = f" Held-out UAR {e['uar']:.3f}." if e.get("uar") is not None else ""
-        self.ended(f"Stored as model {report.model_id} and made active.{figures}")
+        self.ended(f"Stored as model {report['model_id']} and made active.{figures}")
         self.trained.emit(report)
 
     def ended(self, text: str) -> None:

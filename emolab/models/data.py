@@ -111,8 +111,13 @@ def usable_rows(data: Dataset, fusion: str) -> np.ndarray:
     return data.has_audio | data.has_body
 
 
-def _label_problem(labels: np.ndarray, participants: np.ndarray, what: str) -> str | None:
-    names, counts = np.unique(labels, return_counts=True)
+def label_problem(labels: np.ndarray, participants: np.ndarray, what: str) -> str | None:
+    """Why recordings with these labels and participants cannot train a model (None when
+    they can): fewer than 2 labels, a label with too few recordings, one participant, or a
+    participant without whom one label is left (holding them out, or a calibration fold,
+    would train on one label). ``what`` names the recordings in the message ("audio
+    features")."""
+    names, index, counts = np.unique(labels, return_inverse=True, return_counts=True)
     if len(labels) == 0:
         return f"no recording has {what}"
     if len(names) < 2:
@@ -127,6 +132,17 @@ def _label_problem(labels: np.ndarray, participants: np.ndarray, what: str) -> s
         return (f"all {len(labels)} recordings with {what} come from one participant "
                 f"('{people[0]}'); holding participants out and calibrating need at least "
                 f"{MIN_PARTICIPANTS}")  # fmt: skip
+    person = np.unique(participants, return_inverse=True)[1]
+    has = np.zeros((len(people), len(names)), dtype=bool)
+    has[person, index] = True
+    only_with = has & (has.sum(axis=0) == 1)  # labels no other participant has
+    left = len(names) - only_with.sum(axis=1)  # labels the others have, per participant
+    if (left < 2).any():
+        p = int(np.argmax(left < 2))
+        [rest] = names[~only_with[p]]
+        return (f"without participant '{people[p]}' the recordings with {what} all have the "
+                f"label '{rest}'; holding a participant out, and calibrating, need at least 2 "
+                "labels among the others")  # fmt: skip
     return None
 
 
@@ -135,7 +151,7 @@ def data_problem(data: Dataset, fusion: str) -> str | None:
     what = {"audio": "audio features", "body": "body features",
             "temporal": "feature windows"}.get(fusion, "audio or body features")  # fmt: skip
     rows = usable_rows(data, fusion)
-    problem = _label_problem(data.labels[rows], data.participants[rows], what)
+    problem = label_problem(data.labels[rows], data.participants[rows], what)
     if problem is None and fusion == "late":
         # late fusion fits one classifier per modality: each needs labels of its own
         for name, other, present in (("audio", "body", data.has_audio),

@@ -4,22 +4,30 @@ and the source project's baseline beside them.
 - ``split="participant"``: leave one participant out.
 - ``split="collection"``: train on one language group, test on the other
   (English as first language ↔ other language), both ways.
-A random 67/33 split appears only for the baseline, labelled optimistic.
+A random 67/33 split appears only for the baseline, labelled optimistic. Every result,
+the baseline's too, carries 95 % bootstrap intervals over participants, recall per class,
+UAR per participant and the reliability diagram (:mod:`emolab.models.metrics`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
-from itertools import pairwise
 
 import numpy as np
 
 from emolab.core.errors import EmolabError
 from emolab.core.progress import CancelToken, Progress
 from emolab.features.baseline import DIFFERENCES_FROM_SEED
-from emolab.models.data import Dataset, NotEnoughData, data_problem, require_enough_data
-from emolab.models.fusion import TemporalFusion, in_class_order, make_model
+from emolab.models.data import (
+    Dataset,
+    NotEnoughData,
+    data_problem,
+    require_enough_data,
+    usable_rows,
+)
+from emolab.models.fusion import TemporalFusion, in_class_order, make_model, one_thread
+from emolab.models.metrics import score
 
 LANGUAGE_GROUPS = ("English as first language", "other language")
 SPLIT_NAMES = {
@@ -39,6 +47,9 @@ SEED_RECIPE_DIFFERENCES = (
 
 @dataclass
 class EvaluationResult:
+    """Scores of one fusion mode (or the baseline) on held-out data; see
+    :mod:`emolab.models.metrics` for the intervals and breakdowns."""
+
     fusion: str
     model: str
     split: str
@@ -53,37 +64,16 @@ class EvaluationResult:
     labels: list[str] = field(default_factory=list)
     confusion: list[list[int]] = field(default_factory=list)  # rows true, columns predicted
     note: str = ""
+    # 95 % bootstrap interval over participants of each of uar, accuracy, macro_f1, ece
+    intervals: dict[str, list[float]] = field(default_factory=dict)
+    reliable: bool = False  # False with 3 or fewer participants: the intervals say little
+    bootstrap: dict = field(default_factory=dict)  # resamples, seed, level, unit
+    per_class_recall: dict[str, float | None] = field(default_factory=dict)
+    per_participant_uar: dict[str, float] = field(default_factory=dict)
+    reliability: list[dict] = field(default_factory=list)  # low, high, count, confidence, accuracy
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def expected_calibration_error(proba: np.ndarray, truth: np.ndarray, bins: int = 15) -> float:
-    """Top-label ECE: Σ_b (n_b / n) · |accuracy_b − confidence_b| over equal-width bins."""
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == truth
-    edges = np.linspace(0, 1, bins + 1)
-    ece = 0.0
-    for low, high in pairwise(edges):
-        rows = (confidence > low) & (confidence <= high)
-        if rows.any():
-            ece += rows.mean() * abs(correct[rows].mean() - confidence[rows].mean())
-    return float(ece)
-
-
-def metrics(
-    proba: np.ndarray, truth: np.ndarray, labels: list[str]
-) -> dict[str, float | list[list[int]]]:
-    from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
-
-    predicted = proba.argmax(axis=1)
-    return {
-        "accuracy": float(np.mean(predicted == truth)),
-        "uar": float(balanced_accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
-        "ece": expected_calibration_error(proba, truth),
-        "confusion": confusion_matrix(truth, predicted, labels=range(len(labels))).tolist(),
-    }
 
 
 def splits(data: Dataset, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -109,7 +99,8 @@ def fit_predict(data: Dataset, train: np.ndarray, test: np.ndarray, fusion: str,
                 classes: np.ndarray) -> np.ndarray:  # fmt: skip
     """Fit on ``train`` rows, return probabilities (test rows × classes; NaN unpredictable)."""
     tr, te = data.subset(train), data.subset(test)
-    model = make_model(fusion, kind).fit(*tr.model_inputs(fusion))
+    with one_thread():
+        model = make_model(fusion, kind).fit(*tr.model_inputs(fusion))
     out = np.full((len(test), len(classes)), np.nan)
     if fusion == "temporal":
         Xt, _ = te.window_matrix()
@@ -134,6 +125,13 @@ def evaluate(
     require_enough_data(data, fusion)
     classes = np.unique(data.labels)
     folds = splits(data, split)
+    usable = usable_rows(data, fusion)
+    for train, _ in folds:
+        learnt = np.unique(data.labels[train][usable[train]])
+        if len(learnt) < 2:
+            raise NotEnoughData(f"'{fusion}' cannot be evaluated: a fold of the split "
+                                f"({SPLIT_NAMES[split]}) would train on recordings that all "
+                                f"have the label '{learnt[0] if len(learnt) else ''}'")  # fmt: skip
     proba = np.full((len(data), len(classes)), np.nan)
     for done, (train, test) in enumerate(folds):
         if cancel is not None:
@@ -147,15 +145,17 @@ def evaluate(
 def _result(data, proba, classes, fusion, kind, split, note="") -> EvaluationResult:
     scored = ~np.isnan(proba).any(axis=1)
     truth = np.searchsorted(classes, data.labels[scored])
-    m = metrics(proba[scored], truth, list(classes))
+    s = score(proba[scored], truth, data.participants[scored], [str(c) for c in classes])
     counts = np.bincount(truth, minlength=len(classes))
-    split_name = SPLIT_NAMES[split]
     return EvaluationResult(
-        fusion=fusion, model=kind, split=split_name, accuracy=m["accuracy"], uar=m["uar"],
-        macro_f1=m["macro_f1"], ece=m["ece"], n_recordings=int(scored.sum()),
+        fusion=fusion, model=kind, split=SPLIT_NAMES[split], accuracy=s.accuracy, uar=s.uar,
+        macro_f1=s.macro_f1, ece=s.ece, n_recordings=int(scored.sum()),
         n_participants=len(np.unique(data.participants[scored])),
         chance_uar=1 / len(classes), chance_accuracy=float(counts.max() / counts.sum()),
-        labels=list(classes), confusion=m["confusion"], note=note,
+        labels=[str(c) for c in classes], confusion=s.confusion, note=note,
+        intervals=s.intervals, reliable=s.reliable, bootstrap=s.bootstrap,
+        per_class_recall=s.per_class_recall, per_participant_uar=s.per_participant_uar,
+        reliability=s.reliability,
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from emolab import __version__
 from emolab.features import audio as audio_features
 from emolab.features import body as body_features
 from emolab.features import windows as windows_module
+from emolab.models.card import CARD_V2, INTENDED_LABELS, INTENDED_SOURCE, labels_block
 from emolab.models.data import Dataset
 from emolab.models.evaluation import EvaluationResult
 from emolab.models.fusion import (
@@ -21,6 +22,7 @@ from emolab.models.fusion import (
     LateFusion,
     TemporalFusion,
     make_model,
+    one_thread,
 )
 
 SYNTHETIC_NOTE = (
@@ -36,13 +38,11 @@ class TrainedModel:
     evaluation: EvaluationResult | None = None  # also in the card, as a dict
 
 
-INTENDED_LABELS = "intended emotion in the file name"
-
-
 def fit(data: Dataset, fusion: str, kind: str = "logreg"):
     """Fit (and calibrate, see :mod:`emolab.models.fusion`) a fusion model on every
     recording with features."""
-    return make_model(fusion, kind).fit(*data.model_inputs(fusion))
+    with one_thread():
+        return make_model(fusion, kind).fit(*data.model_inputs(fusion))
 
 
 def _feature_block(module) -> dict:
@@ -63,15 +63,24 @@ def model_card(
     synthetic: bool,
     source: str,
     labels_from: str = INTENDED_LABELS,
+    labels: dict | None = None,
 ) -> dict:
-    """A JSON-ready description of a trained model (what, on what, how well)."""
+    """A JSON-ready description of a trained model (what, on what, how well), in the card
+    format :data:`~emolab.models.card.CARD_V2`. ``labels`` is where the labels came from
+    (:func:`~emolab.models.card.labels_block`); by default the intended emotions of
+    ``data``, nothing excluded."""
+    if labels is None:
+        names, counts = np.unique(data.labels, return_counts=True)
+        labels = labels_block(INTENDED_SOURCE, dict(zip(names.tolist(), counts.tolist(),
+                                                        strict=True)), {})  # fmt: skip
     card = {
-        "format": "emolab-model-card/1",
+        "format": CARD_V2,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "emolab_version": __version__,
         "fusion": fusion,
         "estimator": kind,
-        "labels": [str(c) for c in estimator.classes_],
+        "classes": [str(c) for c in estimator.classes_],
+        "labels": labels,
         "features": {
             "audio": _feature_block(audio_features),
             "body": _feature_block(body_features),

@@ -6,7 +6,8 @@ project on first use (marked ``bundled``) so every suggestion names the model ve
 that made it. A model is loaded and validated before it is made active; an active model
 that no longer loads (a tampered or corrupted row) is set aside for the bundled default,
 so a project always opens and predicts. Each activation remembers the model active before
-it, so :func:`emolab.project.training.roll_back` can go back.
+it, so :func:`emolab.project.training.roll_back` can go back; :func:`delete_model` removes
+an inactive version. Cards of both formats are read through :mod:`emolab.models.card`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from emolab.core.errors import ProjectError, UnsafeModel
 from emolab.core.progress import CancelToken, Progress
+from emolab.models.card import card_classes, card_summary, check_card
 from emolab.models.persistence import model_from_bytes, model_to_bytes
 from emolab.project.features import extract_features, feature_table
 from emolab.project.store import Project, utc_now
@@ -45,6 +47,16 @@ class ModelInfo:
     created_at: str
     card: dict  # {} when the stored card is broken
     problem: str | None = None  # why the stored card is unusable; None when it is fine
+    size: int = 0  # bytes of the stored model
+
+    def summary(self) -> dict:
+        """JSON-ready: what ``emolab models --json`` lists and a versions panel shows."""
+        entry = {"id": self.id, "name": self.name, "created": self.created_at,
+                 "active": self.active, "bundled": self.bundled, "size_bytes": self.size,
+                 "problem": self.problem}  # fmt: skip
+        if self.problem:
+            return {**entry, "fusion": self.fusion}
+        return {**entry, **card_summary(self.card)}
 
 
 @dataclass(frozen=True)
@@ -90,35 +102,22 @@ def bundled_model_files() -> tuple[bytes, dict]:
 
 
 def _parse_card(text: object) -> dict:
-    """A stored model card; ValueError saying what is wrong with it."""
+    """A stored model card, checked (:func:`~emolab.models.card.check_card`); ValueError
+    saying what is wrong with it."""
     if text is None or (isinstance(text, str | bytes) and not text.strip()):
         raise ValueError("its model card is empty")
     try:
         card = json.loads(text)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"its model card is not valid JSON ({exc})") from exc
-    if not isinstance(card, dict):
-        raise ValueError("its model card is not a JSON object")
-    # the entries the model list and the suggestion panel read
-    if not isinstance(card.get("training", {}), dict):
-        raise ValueError("its model card's 'training' entry is not an object")
-    evaluation = card.get("evaluation")
-    if evaluation and not (
-        isinstance(evaluation, dict)
-        and all(_is_number(evaluation.get(key)) for key in ("uar", "ece"))
-    ):
-        raise ValueError("its model card's 'evaluation' entry lacks numeric 'uar' and 'ece'")
-    return card
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return check_card(card)
 
 
 def models(project: Project) -> list[ModelInfo]:
     """Every stored model; one whose card is broken is listed with ``problem`` set."""
     rows = project.execute(
-        "SELECT id, name, fusion, active, bundled, created_at, card FROM models ORDER BY id"
+        "SELECT id, name, fusion, active, bundled, created_at, card, length(blob) FROM models "
+        "ORDER BY id"
     )
     out = []
     for r in rows:
@@ -126,7 +125,8 @@ def models(project: Project) -> list[ModelInfo]:
             card, problem = _parse_card(r[6]), None
         except ValueError as exc:
             card, problem = {}, str(exc)
-        out.append(ModelInfo(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], card, problem))
+        out.append(ModelInfo(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], card, problem,
+                             int(r[7] or 0)))  # fmt: skip
     return out
 
 
@@ -145,7 +145,25 @@ def _load(project: Project, model_id: int, name: str, blob: object, card: object
     estimator = model_from_bytes(blob, source)
     if not isinstance(estimator, FUSION_TYPES):
         raise UnsafeModel(f"holds a {type(estimator).__name__}, not an emolab fusion model", source)
+    predicts, named = [str(c) for c in estimator.classes_], card_classes(parsed)
+    if predicts != named:
+        raise ProjectError(f"its model card names the classes {named}, but the model "
+                           f"predicts {predicts}", source)  # fmt: skip
+    if parsed["fusion"] != _fusion_of(estimator):
+        raise ProjectError(f"its model card says '{parsed['fusion']}' fusion, but the model "
+                           f"is '{_fusion_of(estimator)}'", source)  # fmt: skip
     return estimator, parsed
+
+
+def _fusion_of(estimator) -> str:
+    """The fusion mode of a loaded (validated) fusion model."""
+    from emolab.models.fusion import LateFusion, TemporalFusion
+
+    if isinstance(estimator, LateFusion):
+        return "late"
+    if isinstance(estimator, TemporalFusion):
+        return "temporal"
+    return str(estimator.modality)
 
 
 def add_model(project: Project, trained: TrainedModel, activate: bool = True,
@@ -223,6 +241,31 @@ def activate_model(project: Project, model_id: int, remember: bool = True) -> No
         if project.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None:
             raise ProjectError(f"has no model {model_id}", project.path)
         _switch_active(project, model_id, remember)
+
+
+def delete_model(project: Project, model_id: int) -> None:
+    """Delete a stored model version with its suggestions. The active version and the
+    bundled default are refused (:class:`ProjectError` saying why). Ratings that accepted
+    one of its suggestions keep their emotion and that a model set it; the edit log keeps
+    which version (the rating's own link to the version is cleared)."""
+    with project.transaction():
+        row = project.execute(
+            "SELECT name, active, bundled FROM models WHERE id = ?", (model_id,)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"has no model {model_id}", project.path)
+        name, active, bundled = row
+        if active:
+            raise ProjectError(f"model {model_id} '{name}' is the active model; activate "
+                               "another version or roll back first", project.path)  # fmt: skip
+        if bundled:
+            raise ProjectError(f"model {model_id} '{name}' is the bundled default, which "
+                               "is not deleted", project.path)  # fmt: skip
+        project.execute("UPDATE ratings SET source_model_id = NULL WHERE source_model_id = ?",
+                        (model_id,))  # fmt: skip
+        project.execute("DELETE FROM suggestions WHERE model_id = ?", (model_id,))
+        project.execute("DELETE FROM models WHERE id = ?", (model_id,))
+        set_model_history(project, [h for h in model_history(project) if h != model_id])
 
 
 def active_model(project: Project) -> ActiveModel:

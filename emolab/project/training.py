@@ -1,6 +1,7 @@
 """The one way a project's labels become a model, and the one way a project is evaluated.
 
-:func:`train` chooses labels (:class:`LabelSource`), extracts the features that are
+:func:`train` chooses labels (:class:`LabelSource`, :mod:`emolab.project.label_sources`;
+:func:`label_counts` counts them for a train dialog), extracts the features that are
 missing, evaluates leave-one-participant-out, fits (calibration is part of fitting, see
 :mod:`emolab.models.fusion`), stores a model version with its card and activates it;
 :func:`roll_back` re-activates the version before. :func:`evaluate_project` is what
@@ -16,15 +17,18 @@ import tempfile
 from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
-from emolab.core.errors import EmolabError, ProjectError, UnsafeModel
+from emolab.core.errors import ProjectError, UnsafeModel
 from emolab.core.progress import CancelToken, Progress, phased
+from emolab.features.extract import EXTRACTORS
 from emolab.models.data import (
     Dataset,
     NotEnoughData,
     data_problem,
+    label_problem,
     require_enough_data,
     usable_rows,
 )
@@ -38,9 +42,13 @@ from emolab.models.evaluation import (
     evaluate_baseline,
 )
 from emolab.models.modes import FUSION_MODES
-from emolab.models.training import INTENDED_LABELS, TrainedModel, fit, model_card
+from emolab.models.training import TrainedModel, fit, model_card
 from emolab.project.demo import build_demo_project
 from emolab.project.features import ExtractReport, extract_features, feature_table
+from emolab.project.label_sources import INTENDED as INTENDED
+from emolab.project.label_sources import NO_FEATURES, integers, joined_columns, label_table
+from emolab.project.label_sources import LabelSource as LabelSource
+from emolab.project.label_sources import choose_labels as choose_labels
 from emolab.project.models import (
     activate_model,
     active_model_id,
@@ -55,87 +63,84 @@ EXTRACTING = "Extracting features"
 EVALUATING = "Evaluating"
 FITTING = "Fitting and calibrating"
 STORING = "Storing the model"
-LABEL_KINDS = ("intended", "consensus", "rater")
+
+
+def _with_features(project: Project, fusion: str | None = None) -> np.ndarray:
+    """Ids of the recordings whose cached features ``fusion`` can use (either modality's by
+    default; for 'temporal', a file's windows are cached with its features)."""
+    modalities = {"audio": ("audio",), "body": ("body",)}.get(fusion or "", ("audio", "body"))
+    (audio_name, audio_version), (body_name, body_version) = EXTRACTORS["audio"], EXTRACTORS["body"]
+    [ids] = joined_columns(
+        project,
+        "SELECT DISTINCT m.recording_id AS c0 FROM media m JOIN feature_cache f "
+        "ON f.sha256 = m.sha256 AND f.kind = 'file' "
+        "AND f.extractor = CASE m.modality WHEN 'audio' THEN ? ELSE ? END "
+        "AND f.version = CASE m.modality WHEN 'audio' THEN ? ELSE ? END "
+        f"WHERE m.changed_at IS NULL AND m.modality IN ({', '.join('?' * len(modalities))})",
+        (audio_name, body_name, audio_version, body_version, *modalities),
+    )
+    return integers(ids)
 
 
 @dataclass(frozen=True)
-class LabelSource:
-    """Where training labels come from: ``intended`` (the emotion in the file name),
-    ``consensus`` (human raters agreeing) or ``rater`` (one rater's own choices).
+class LabelCounts:
+    """What training on a label source would use: recordings per class (with features),
+    the recordings left out counted by reason, and why training could not run (None: it
+    can)."""
 
-    Only human choices count as ratings: an emotion set by accepting a model suggestion is
-    never a training label, so a model cannot learn from its own output.
-    """
-
-    kind: str = "intended"
-    rater: str = ""  # the rater's name, for kind 'rater'
-    min_raters: int = 2  # consensus: human raters who chose an emotion for the recording
-    min_agreement: float = 0.5  # consensus: share of them that chose the label (0–1)
-
-    def __post_init__(self) -> None:
-        if self.kind not in LABEL_KINDS:
-            raise EmolabError(f"unknown label source '{self.kind}' ({', '.join(LABEL_KINDS)})")
-        if self.kind == "rater" and not self.rater:
-            raise EmolabError("a rater's labels need the rater's name")
-
-    def describe(self) -> str:
-        """What the labels are, in words (for the model card)."""
-        if self.kind == "intended":
-            return INTENDED_LABELS
-        if self.kind == "rater":
-            return f"emotions chosen by rater '{self.rater}' (accepted suggestions excluded)"
-        return (f"consensus of at least {self.min_raters} human raters, the label chosen by "
-                f"{self.min_agreement:.0%} or more of them and by more than any other "
-                "(accepted suggestions excluded)")  # fmt: skip
+    per_class: dict[str, int]
+    excluded: dict[str, int]
+    recordings: int
+    participants: int
+    problem: str | None
 
 
-INTENDED = LabelSource()
+def label_counts(project: Project, source: LabelSource = INTENDED,
+                 fusion: str | None = None) -> LabelCounts:  # fmt: skip
+    """Usable recordings per class under ``source`` (and ``fusion``'s modalities, by
+    default either), without loading features: a few SQL queries, quick enough to call on
+    every change of a threshold. Features not yet extracted count as ``no features``."""
+    try:
+        table = label_table(project, source)
+    except ProjectError as exc:
+        return LabelCounts({}, {}, 0, 0, f"the project {exc.reason}")
+    labelled = table.reasons == ""
+    usable = labelled & np.isin(table.ids, _with_features(project, fusion))
+    excluded = table.excluded()
+    excluded[NO_FEATURES] += int((labelled & ~usable).sum())
+    names, people = table.labels[usable], table.participants[usable]
+    classes, counts = np.unique(names, return_counts=True)
+    features = {"audio": "audio features", "body": "body features"}.get(fusion or "", "features")
+    what = f"{source.name} labels and {features}"
+    return LabelCounts(
+        per_class=dict(zip(classes.tolist(), counts.tolist(), strict=True)),
+        excluded={k: v for k, v in sorted(excluded.items()) if v},
+        recordings=int(usable.sum()),
+        participants=len(np.unique(people)),
+        problem=label_problem(names, people, what),
+    )
 
 
-def _human_choices(project: Project, rater: str | None = None) -> list[tuple[int, str]]:
-    """(recording id, emotion) of every rating whose emotion a human chose."""
-    sql = ("SELECT ratings.recording_id, ratings.emotion FROM ratings "
-           "JOIN raters ON raters.id = ratings.rater_id "
-           "WHERE ratings.emotion IS NOT NULL AND ratings.emotion_source = 'human'")  # fmt: skip
-    params: tuple = ()
-    if rater is not None:
-        sql += " AND raters.name = ?"
-        params = (rater,)
-    return [(int(r[0]), str(r[1])) for r in project.execute(sql, params)]
-
-
-def choose_labels(project: Project, source: LabelSource = INTENDED) -> dict[int, str]:
-    """The training label of each recording that has one under ``source``."""
-    if source.kind == "intended":
-        return {r.id: r.emotion for r in project.recordings() if r.emotion}
-    if source.kind == "rater":
-        if source.rater not in {name for _, name in project.raters()}:
-            raise ProjectError(f"has no rater '{source.rater}'", project.path)
-        return dict(_human_choices(project, source.rater))
-    votes: dict[int, Counter] = {}
-    for recording_id, emotion in _human_choices(project):
-        votes.setdefault(recording_id, Counter())[emotion] += 1
-    labels = {}
-    for recording_id, counter in votes.items():
-        raters = sum(counter.values())
-        (top, count), *rest = counter.most_common()
-        if raters < source.min_raters or count / raters < source.min_agreement:
-            continue
-        if rest and rest[0][1] == count:  # a tie is no consensus
-            continue
-        labels[recording_id] = top
-    return labels
+def _labelled(project: Project, source: LabelSource) -> tuple[Dataset, Counter]:
+    """Labelled features (see :func:`labelled_features`) and the recordings left out,
+    counted by reason."""
+    table = label_table(project, source)
+    chosen, excluded = table.chosen(), table.excluded()
+    if not chosen:
+        left_out = ", ".join(f"{n} {why}" for why, n in sorted(excluded.items()))
+        raise NotEnoughData(f"no recording has a label ({source.describe()})"
+                            + (f": {left_out}" if left_out else ""))  # fmt: skip
+    data = feature_table(project, list(chosen))
+    data = replace(data, labels=np.array([chosen[int(r)] for r in data.recording_ids]))
+    data = data.subset(data.has_audio | data.has_body)
+    excluded[NO_FEATURES] += len(chosen) - len(data)
+    return data, excluded
 
 
 def labelled_features(project: Project, source: LabelSource = INTENDED) -> Dataset:
     """Cached features of the recordings that have features and a label under ``source``,
     labelled by it; :class:`NotEnoughData` when no recording has such a label."""
-    chosen = choose_labels(project, source)
-    if not chosen:
-        raise NotEnoughData(f"no recording has a label ({source.describe()})")
-    data = feature_table(project, list(chosen))
-    data = replace(data, labels=np.array([chosen[int(r)] for r in data.recording_ids]))
-    return data.subset(data.has_audio | data.has_body)
+    return _labelled(project, source)[0]
 
 
 def extract_missing(
@@ -171,14 +176,19 @@ def build_model(
     synthetic: bool = False,
     source: str = "",
     cancel: CancelToken | None = None,
+    excluded: dict[str, int] | None = None,
 ) -> Generator[Progress, None, TrainedModel]:
     """Evaluate leave-one-participant-out, fit and calibrate on the rows of ``data`` that
     the plan's fusion mode can learn from, and write the model card: a model ready to
-    store. :class:`NotEnoughData` when they have fewer than 2 labels, participants, or
-    recordings of a label."""
+    store. ``excluded`` counts the recordings left out before, by reason (the card adds
+    those the fusion mode has no features of). :class:`NotEnoughData` when they have
+    fewer than 2 labels, participants, or recordings of a label."""
     fusion, kind = plan.fusion, plan.kind
     require_enough_data(data, fusion)
-    data = data.subset(usable_rows(data, fusion))
+    usable = usable_rows(data, fusion)
+    left_out = Counter(excluded or {})
+    left_out[NO_FEATURES] += int((~usable).sum())
+    data = data.subset(usable)
     evaluation = None
     if plan.evaluate_first:
         evaluation = yield from phased(evaluate(data, fusion, kind, "participant", cancel),
@@ -187,8 +197,9 @@ def build_model(
         cancel.raise_if_cancelled()
     yield Progress(0, 1, f"{fusion}/{kind} on {len(data)} recordings", FITTING)
     estimator = fit(data, fusion, kind)
+    per_class = Counter(str(label) for label in data.labels)
     card = model_card(data, fusion, kind, estimator, evaluation, synthetic, source,
-                      plan.labels.describe())  # fmt: skip
+                      plan.labels.describe(), plan.labels.block(per_class, left_out))  # fmt: skip
     return TrainedModel(estimator, card, evaluation)
 
 
@@ -215,11 +226,12 @@ def train(
     evaluating (if the plan says so), fitting and calibrating, storing."""
     extraction = yield from extract_missing(project, jobs, cancel)
     try:
-        data = labelled_features(project, plan.labels)
+        data, excluded = _labelled(project, plan.labels)
         require_enough_data(data, plan.fusion)
     except NotEnoughData as exc:
         raise _with_failures(exc, extraction) from exc
-    trained = yield from build_model(data, plan, project.synthetic, project.path.name, cancel)
+    trained = yield from build_model(data, plan, project.synthetic, project.path.name, cancel,
+                                     excluded)  # fmt: skip
     # the last report: a cancel answered here still leaves the project untouched
     yield Progress(0, 1, "writing the model and its card", STORING)
     if cancel is not None:
@@ -227,6 +239,18 @@ def train(
     previous = active_model_id(project)
     model_id = add_model(project, trained, activate=activate)
     return TrainReport(model_id, previous, activate, trained, extraction)
+
+
+def train_project_file(
+    path: str, plan: TrainingPlan, cancel: CancelToken | None = None
+) -> Generator[Progress, None, dict]:
+    """:func:`train` on the project at ``path`` with a connection of its own, for a child
+    process (core.child_process): returns the new version's id, the one active before
+    and its card, all JSON."""
+    with Project.open(Path(path)) as project:
+        report = yield from train(project, plan, cancel=cancel)
+    return {"model_id": report.model_id, "previous_model_id": report.previous_model_id,
+            "card": report.model.card}  # fmt: skip
 
 
 def roll_back(project: Project) -> int:
@@ -267,9 +291,9 @@ def train_on_demo(
         path = yield from build_demo_project(tmp, participants, seed, cancel, reuse=False)
         with Project.open(path) as project:
             yield from extract_missing(project, jobs, cancel)
-            data = labelled_features(project, plan.labels)
+            data, excluded = _labelled(project, plan.labels)
     source = f"emolab demo --participants {participants} --seed {seed}"
-    return (yield from build_model(data, plan, True, source, cancel))
+    return (yield from build_model(data, plan, True, source, cancel, excluded))
 
 
 @dataclass
@@ -286,11 +310,13 @@ class EvaluationReport:
     extraction: ExtractReport
     baseline_recipe: str = SEED_RECIPE
     baseline_differences: tuple[str, ...] = SEED_RECIPE_DIFFERENCES
+    labels: str = "intended"  # the label source (LabelSource.name)
 
     def to_dict(self) -> dict:
         return {
             "synthetic": self.synthetic,
             "split": self.split,
+            "labels": self.labels,
             "results": [r.to_dict() for r in self.results],
             "skipped": [{"fusion": f, "reason": why} for f, why in self.skipped],
             "baseline": self.baseline.to_dict() if self.baseline else None,
@@ -327,7 +353,10 @@ def evaluate_project(
             skipped.append((fusion, problem))
             continue
         job = phased(evaluate(data, fusion, kind, split, cancel), f"Evaluating {fusion}")
-        results.append((yield from job))
+        try:
+            results.append((yield from job))
+        except NotEnoughData as exc:  # a fold of the split that trains on one label
+            skipped.append((fusion, exc.reason))
     if fusions and not results:
         why = "; ".join(f"{f}: {problem}" for f, problem in skipped)
         raise _with_failures(NotEnoughData(f"nothing could be evaluated ({why})"), extraction)
@@ -337,4 +366,5 @@ def evaluate_project(
         job = phased(evaluate_baseline(data, split, cancel=cancel), "Evaluating the baseline")
         grouped, optimistic = yield from job
     return EvaluationReport(project.synthetic, SPLIT_NAMES[split], results, skipped, grouped,
-                            optimistic, baseline_skipped, extraction)  # fmt: skip
+                            optimistic, baseline_skipped, extraction,
+                            labels=labels.name)  # fmt: skip

@@ -8,13 +8,9 @@ import pytest
 from emolab.core.errors import EmolabError
 from emolab.core.progress import run_to_end
 from emolab.models.data import NotEnoughData, data_problem
-from emolab.models.evaluation import (
-    evaluate,
-    evaluate_baseline,
-    expected_calibration_error,
-    splits,
-)
+from emolab.models.evaluation import evaluate, evaluate_baseline, splits
 from emolab.models.fusion import LateFusion, ParticipantScaler, in_class_order
+from emolab.models.metrics import expected_calibration_error
 from emolab.models.modes import FUSION_MODES
 from emolab.models.training import fit, predict
 
@@ -142,3 +138,12 @@ def test_too_little_data_is_named_not_a_traceback(small_dataset):
         run_to_end(evaluate(body_only, "audio"))
     with pytest.raises(NotEnoughData, match="MFCC baseline cannot run"):
         run_to_end(evaluate_baseline(body_only))
+
+
+def test_a_fold_that_would_train_on_one_label_is_a_clear_error(small_dataset):
+    english = small_dataset.collections == "English as first language"
+    lopsided = small_dataset.subset(english | (small_dataset.labels == "happy"))
+    assert data_problem(lopsided, "body") is None  # every participant held out is fine
+    with pytest.raises(NotEnoughData, match="would train on recordings that all have the "
+                       "label 'happy'"):  # fmt: skip
+        run_to_end(evaluate(lopsided, "body", split="collection"))

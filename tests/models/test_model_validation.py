@@ -580,13 +580,13 @@ def test_models_flags_broken_cards_and_a_broken_active_card_falls_back(tmp_path,
         mine = add_model(project, early, name="mine")
         _set_card(project, empty, "")
         _set_card(project, garbled, '{"fusion": ')
-        _set_card(project, odd, '{"evaluation": {"uar": "high"}}')
+        _set_card(project, odd, json.dumps({**early.card, "evaluation": {"uar": "high"}}))
         _set_card(project, mine, "null")
         listed = {m.id: m for m in models(project)}
         assert listed[first].problem is None and listed[first].card["fusion"] == "early"
         assert (listed[empty].card, listed[empty].problem) == ({}, "its model card is empty")
         assert listed[garbled].problem.startswith("its model card is not valid JSON (")
-        assert listed[odd].problem.startswith("its model card's 'evaluation' entry lacks")
+        assert listed[odd].problem.startswith("its model card's 'evaluation' entry lacks numeric")
         assert listed[mine].problem == "its model card is not a JSON object"
         report = run_to_end(predict_missing(project))  # no recordings: only the model changes
         assert report.notices == [

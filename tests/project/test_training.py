@@ -10,9 +10,19 @@ import pytest
 from emolab.cli import run
 from emolab.core.errors import Cancelled, EmolabError, ProjectError
 from emolab.core.progress import CancelToken, Progress, drive, run_to_end
+from emolab.models.card import CARD_V2, card_classes
 from emolab.models.data import NotEnoughData
 from emolab.models.training import INTENDED_LABELS
 from emolab.project.importer import import_folder
+from emolab.project.label_sources import (
+    NO_AGREEMENT,
+    NO_FEATURES,
+    NO_HUMAN_RATING,
+    NOT_RATED,
+    ONLY_SUGGESTION,
+    TIE,
+    TOO_FEW_RATERS,
+)
 from emolab.project.models import active_model_id, models
 from emolab.project.ratings import set_field
 from emolab.project.store import Project
@@ -25,6 +35,7 @@ from emolab.project.training import (
     TrainingPlan,
     choose_labels,
     evaluate_project,
+    label_counts,
     roll_back,
     train,
 )
@@ -112,6 +123,13 @@ def test_too_little_data_is_a_typed_error_with_a_message(tmp_path, small_demo, c
         run_to_end(train(p, TrainingPlan("body")))
     with Project.open(one_sad) as p:
         assert models(p) == []
+    # P02 has only 'happy': holding P01 out would train on one label
+    lopsided = corpus_project(tmp_path / "d", small_demo,
+                              {"P01": "01-0[34]-*.csv", "P02": "01-03-*.csv"})  # fmt: skip
+    with Project.open(lopsided) as p:
+        with pytest.raises(NotEnoughData, match="without participant '01' the recordings with"):
+            run_to_end(train(p, TrainingPlan("body", evaluate_first=False)))
+        assert "all have the label 'happy'" in label_counts(p, LabelSource(), "body").problem
     capsys.readouterr()
     assert run(["train", str(one_person), "--fusion", "body", "-q"]) == 2
     err = capsys.readouterr().err
@@ -157,11 +175,70 @@ def test_labels_come_from_human_choices_never_from_accepted_suggestions(project)
     assert choose_labels(project, one_is_enough) == {r0: "happy", r1: "sad"}
     assert choose_labels(project, LabelSource("rater", "ana")) == {
         r0: "happy", r1: "sad", r2: "angry"}  # fmt: skip
-    assert choose_labels(project, LabelSource("rater", "ben")) == {r0: "happy", r2: "calm"}
+    # ben accepted 'sad' for r1, and ana chose it herself: a human label; r3's is not
+    assert choose_labels(project, LabelSource("rater", "ben")) == {
+        r0: "happy", r1: "sad", r2: "calm"}  # fmt: skip
     with pytest.raises(ProjectError, match="has no rater 'cleo'"):
         choose_labels(project, LabelSource("rater", "cleo"))
     with pytest.raises(EmolabError, match="unknown label source"):
         LabelSource("suggested")
+    with pytest.raises(EmolabError, match="unknown label source 'consensus:x'"):
+        LabelSource.parse("consensus:x")
+    with pytest.raises(EmolabError, match="minimum agreement"):
+        LabelSource("consensus", min_agreement=1.5)
+    with pytest.raises(EmolabError, match="minimum number of raters"):
+        LabelSource("consensus", min_raters=0)
+    assert LabelSource.parse("rater:ana") == LabelSource("rater", "ana")
+    assert LabelSource.parse("rater:ana").name == "rater:ana"
+
+
+def _rate_hand_built_set(project: Project) -> list[int]:
+    """Six recordings rated by hand (the rest of the project is not rated):
+    r0 two raters agree · r1 a tie · r2 a single rater · r3 only an accepted suggestion ·
+    r4 an accepted suggestion that a human agrees with · r5 three raters, no majority."""
+    r = [rec.id for rec in project.recordings()[:6]]
+    _rate(project, r[0], "ana", "happy", "human")
+    _rate(project, r[0], "ben", "happy", "human")
+    _rate(project, r[1], "ana", "angry", "human")
+    _rate(project, r[1], "ben", "calm", "human")
+    _rate(project, r[2], "ana", "sad", "human")
+    _rate(project, r[3], "ben", "fearful", "model")
+    _rate(project, r[4], "ana", "disgust", "human")
+    _rate(project, r[4], "ben", "disgust", "model")
+    _rate(project, r[5], "ana", "happy", "human")
+    _rate(project, r[5], "ben", "sad", "human")
+    _rate(project, r[5], "cleo", "angry", "human")
+    return r
+
+
+def test_label_counts_count_each_exclusion_exactly(project):
+    r = _rate_hand_built_set(project)
+    unrated = 240 - 6
+    counts = label_counts(project, LabelSource("consensus"))
+    assert counts.per_class == {"happy": 1}
+    assert counts.excluded == {NO_HUMAN_RATING: unrated, TIE: 1, TOO_FEW_RATERS: 2,
+                               ONLY_SUGGESTION: 1, NO_AGREEMENT: 1}  # fmt: skip
+    assert (counts.recordings, counts.participants) == (1, 1)
+    assert "have the label 'happy'; a model needs at least 2 labels" in counts.problem
+    lenient = label_counts(project, LabelSource("consensus", min_raters=1, min_agreement=0.3))
+    assert lenient.per_class == {"disgust": 1, "happy": 1, "sad": 1}  # r5: a three-way tie
+    assert lenient.excluded == {NO_HUMAN_RATING: unrated, TIE: 2, ONLY_SUGGESTION: 1}
+    ben = label_counts(project, LabelSource("rater", "ben"))
+    assert ben.per_class == {"calm": 1, "disgust": 1, "happy": 1, "sad": 1}
+    assert ben.excluded == {NOT_RATED: unrated + 1, ONLY_SUGGESTION: 1}
+    intended = label_counts(project)
+    assert sum(intended.per_class.values()) == intended.recordings == 240
+    assert intended.excluded == {} and intended.problem is None
+    # a recording whose media changed since import has no usable features
+    with project.transaction():
+        project.execute("UPDATE media SET changed_at = '2024-01-01' WHERE recording_id = ?",
+                        (r[0],))  # fmt: skip
+    counts = label_counts(project, LabelSource("consensus"))
+    assert counts.per_class == {} and counts.excluded[NO_FEATURES] == 1
+    assert counts.problem.startswith("no recording has consensus labels and features")
+    assert label_counts(project, LabelSource("rater", "cleo")).per_class == {"angry": 1}
+    missing = label_counts(project, LabelSource("rater", "dora"))
+    assert missing.problem.endswith("has no rater 'dora'") and missing.recordings == 0
 
 
 def test_a_model_learns_only_from_recordings_humans_labelled(project):
@@ -178,3 +255,29 @@ def test_a_model_learns_only_from_recordings_humans_labelled(project):
     assert training["recordings"] == 120
     assert training["labels_from"] == consensus.describe()
     assert "accepted suggestions excluded" in training["labels_from"]
+    per_class = {e: 16 for e in ("angry", "calm", "disgust", "fearful", "happy", "sad",
+                                 "surprised")} | {"neutral": 8}  # fmt: skip
+    labels = report.model.card["labels"]
+    assert labels == {"source": "consensus", "min_raters": 2, "min_agreement": 0.5,
+                      "recordings": 120, "per_class": per_class,
+                      "excluded": {NO_HUMAN_RATING: 60, ONLY_SUGGESTION: 60}}  # fmt: skip
+    counts = label_counts(project, consensus, "body")
+    assert (counts.per_class, counts.excluded) == (labels["per_class"], labels["excluded"])
+    assert report.model.card["format"] == CARD_V2
+    assert card_classes(report.model.card) == sorted(labels["per_class"])
+
+
+def test_the_benchmarks_synthetic_project_counts_and_trains(tmp_path, small_demo):
+    from emolab.benchmarks import _big_training_project
+
+    path = tmp_path / "big.emolab"
+    assert _big_training_project(path, small_demo, recordings=130) == 3  # 60 per participant
+    with Project.open(path) as p:
+        assert p.synthetic
+        counts = label_counts(p, LabelSource(), "early")
+        assert (counts.recordings, counts.participants, counts.problem) == (130, 3, None)
+        consensus = label_counts(p, LabelSource("consensus"), "early")
+        assert consensus.recordings + sum(consensus.excluded.values()) == 130
+        assert set(consensus.excluded) <= {TIE}
+        report = run_to_end(train(p, TrainingPlan("early", evaluate_first=False)))
+        assert report.model.card["labels"]["recordings"] == 130
