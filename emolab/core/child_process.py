@@ -3,19 +3,20 @@
 Long numerical work (training) spends stretches inside C code that holds the interpreter
 lock, and a GUI thread waiting for that lock freezes the window for as long. A child
 process has its own interpreter: :func:`in_child_process` turns a generator function into
-a job whose work runs there. The calling side (a worker thread) only waits on a pipe,
-which releases the lock.
+a job whose work runs there (``python -c``: a fresh interpreter that never re-runs the
+caller's main script). The calling side (a worker thread) only waits on a pipe, which
+releases the lock.
 
-Only JSON crosses back from the child: progress reports and the generator's result,
-which must be JSON-serialisable. Nothing the child sends is ever unpickled. Cancelling
-asks the child to stop at its next report; a child that does not stop within
-:data:`STOP_GRACE_S` is terminated.
+The call goes to the child pickled (our own objects, from this process); only JSON comes
+back: progress reports and the generator's result, which must be JSON-serialisable.
+Nothing the child sends is ever unpickled. Cancelling asks the child to stop at its next
+report; a child that does not stop within :data:`STOP_GRACE_S` is terminated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import multiprocessing
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -32,21 +33,34 @@ class ChildProcessFailed(EmolabError):
     """The child process ended without a result (it crashed or was killed)."""
 
 
-class _EventToken(CancelToken):
-    """A cancel token backed by a process-shared event."""
+def serve() -> None:
+    """The child's side (``python -c "...serve()"``): read the pickled call from stdin,
+    run it, write every report and the result to stdout as JSON lines; a line
+    ``cancel`` on stdin asks the job to stop at its next report."""
+    import pickle
+    import sys
+    import threading
 
-    def __init__(self, event) -> None:
-        self._event = event
+    source = sys.stdin.buffer
+    function, args, kwargs = pickle.load(source)  # written by our own parent process
+    token = CancelToken()
 
+    def listen() -> None:
+        for line in source:
+            if line.strip() == b"cancel":
+                token.cancel()
+        token.cancel()  # the parent went away: stop
 
-def _child(conn, event, function: Callable, args: tuple, kwargs: dict) -> None:
-    """Runs in the child: every report and the result go to the parent as JSON."""
+    threading.Thread(target=listen, daemon=True).start()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
 
     def send(kind: str, value: Any) -> None:
-        conn.send_bytes(json.dumps([kind, value]).encode("utf-8"))
+        out.write(json.dumps([kind, value]) + "\n")
+        out.flush()
 
     try:
-        job = function(*args, cancel=_EventToken(event), **kwargs)
+        job = function(*args, cancel=token, **kwargs)
         while True:
             try:
                 p = next(job)
@@ -60,8 +74,6 @@ def _child(conn, event, function: Callable, args: tuple, kwargs: dict) -> None:
         send("error", str(exc))
     except Exception as exc:  # the parent reports it; the child must not die silently
         send("error", f"{type(exc).__name__}: {exc}")
-    finally:
-        conn.close()
 
 
 def in_child_process(function: Callable[..., Generator[Progress, None, Any]], *args: Any,
@@ -78,28 +90,53 @@ def in_child_process(function: Callable[..., Generator[Progress, None, Any]], *a
 
 
 def _relay(function, args, kwargs, token: CancelToken) -> Generator[Progress, None, Any]:
-    context = multiprocessing.get_context("spawn")  # no copy of this process's threads
-    receive, send = context.Pipe(duplex=False)
-    stop = context.Event()
-    process = context.Process(target=_child, args=(send, stop, function, args, kwargs),
-                              daemon=True, name=f"emolab-{function.__name__}")  # fmt: skip
-    process.start()
-    send.close()
+    import pickle
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    # a fresh interpreter that imports only what the job needs (never this process's
+    # __main__, unlike multiprocessing's spawn)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from emolab.core.child_process import serve; serve()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    name = function.__name__
+    lines: queue.Queue = queue.Queue()
+    errors: list[bytes] = []
+
+    def read_out() -> None:
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    readers = [
+        threading.Thread(target=read_out, daemon=True),
+        threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    cancel_sent = False
     try:
+        pickle.dump((function, args, kwargs), process.stdin)
+        process.stdin.flush()
         while True:
-            if token.cancelled:
-                stop.set()
-            if not receive.poll(POLL_S):
-                if not process.is_alive() and not receive.poll(0):
-                    raise ChildProcessFailed(f"the {function.__name__} process ended without a "
-                                             f"result (exit code {process.exitcode})")  # fmt: skip
-                continue
+            if token.cancelled and not cancel_sent:
+                process.stdin.write(b"cancel\n")
+                process.stdin.flush()
+                cancel_sent = True
             try:
-                kind, value = json.loads(receive.recv_bytes().decode("utf-8"))
-            except EOFError as exc:
-                process.join(STOP_GRACE_S)  # so its exit code is known
-                raise ChildProcessFailed(f"the {function.__name__} process closed its pipe "
-                                         f"(exit code {process.exitcode})") from exc  # fmt: skip
+                line = lines.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if line is None:
+                process.wait(STOP_GRACE_S)
+                last = b"".join(errors[-3:]).decode("utf-8", "replace").strip()
+                said = f": {last}" if last else ""
+                raise ChildProcessFailed(f"the {name} process ended without a result "
+                                         f"(exit code {process.returncode}){said}")  # fmt: skip
+            kind, value = json.loads(line)
             if kind == "progress":
                 yield Progress(*value)
             elif kind == "done":
@@ -108,10 +145,23 @@ def _relay(function, args, kwargs, token: CancelToken) -> Generator[Progress, No
                 raise Cancelled()
             else:
                 raise EmolabError(value)
+    except BrokenPipeError as exc:
+        process.wait(STOP_GRACE_S)
+        raise ChildProcessFailed(f"the {name} process ended early (exit code "
+                                 f"{process.returncode})") from exc  # fmt: skip
     finally:
-        stop.set()
-        process.join(STOP_GRACE_S)
-        if process.is_alive():
+        with contextlib.suppress(OSError):
+            process.stdin.close()  # the child's listener sees the end and cancels
+        try:
+            process.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
             process.terminate()
-            process.join(STOP_GRACE_S)
-        receive.close()
+            try:
+                process.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for reader in readers:  # they end at the pipes' end, now the child has gone
+            reader.join(STOP_GRACE_S)
+        process.stdout.close()
+        process.stderr.close()

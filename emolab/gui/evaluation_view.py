@@ -59,6 +59,8 @@ class ConfusionTable(QTableWidget):
         super().__init__(parent)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setMinimumSectionSize(18)
 
     def show_matrix(self, labels: list[str], counts: list[list[int]],
                     signed: bool = False) -> None:  # fmt: skip
@@ -111,8 +113,9 @@ class EvaluationView(QDialog):
         grid = QGridLayout()
         layout.addLayout(grid, 1)
         self.metrics = QTableWidget(len(METRICS), 4)
-        self.metrics.setHorizontalHeaderLabels(["this model", "95 % interval (participants)",
-                                                "seed baseline", "baseline interval"])  # fmt: skip
+        self.metrics.setHorizontalHeaderLabels(["this model", "95 % interval", "seed baseline",
+                                                "baseline interval"])  # fmt: skip
+        self.metrics.setToolTip("Intervals: 2000 bootstrap resamples of whole participants")
         self.metrics.setVerticalHeaderLabels([label for _, label in METRICS])
         self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -130,6 +133,10 @@ class EvaluationView(QDialog):
         for plot in (self.recall_plot, self.reliability_plot, self.participant_plot):
             row.addWidget(plot)
         grid.addLayout(row, 1, 0, 1, 2)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 4)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
         buttons = QHBoxLayout()
         self.baseline_button = QPushButton("Evaluate the seed baseline on these labels")
         self.save_png = QPushButton("Save as PNG…")

@@ -88,7 +88,10 @@ class ModelVersions:
                 return (yield from evaluate_project(project, (), labels=source, cancel=token))
 
         def shown(kind, report):
-            if kind == "baseline" and report.baseline is not None:
+            if kind != "baseline":
+                return
+            self.window.jobs.finished.disconnect(shown)
+            if report.baseline is not None and view.isVisible():
                 view.show_baseline(report.baseline.to_dict())
 
         view.baseline_button.setEnabled(False)

@@ -4,6 +4,7 @@ cancel honoured, a crashed or stuck child never leaves the caller waiting."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -44,11 +45,41 @@ def test_cancel_stops_the_child_at_its_next_report():
 
 
 def test_a_child_that_ignores_cancel_is_terminated(monkeypatch):
+    import subprocess
+
     monkeypatch.setattr(child_process, "STOP_GRACE_S", 0.2)
+    started = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
     token = CancelToken()
     job = in_child_process(child_jobs.ignore_cancel)(token)
     assert next(job).message == "busy"
     token.cancel()
     job.close()  # the caller gives up: the child is stopped, not left running
-    assert not any(p.name == "emolab-ignore_cancel" and p.is_alive()
-                   for p in __import__("multiprocessing").active_children())  # fmt: skip
+    assert started[0].poll() is not None
+
+
+def test_a_script_without_a_main_guard_is_not_run_again(tmp_path):
+    """The child imports only the job's module, never the caller's main script."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "caller.py"
+    marker = tmp_path / "runs"
+    script.write_text(
+        "from pathlib import Path\n"
+        f"with open({str(marker)!r}, 'a') as f: f.write('x')\n"
+        "from emolab.core.progress import CancelToken, drive\n"
+        "from emolab.core.child_process import in_child_process\n"
+        "from tests import child_jobs\n"
+        "print(drive(in_child_process(child_jobs.count, 2)(CancelToken()))['total'])\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=60, cwd=str(Path(child_jobs.__file__).parents[1]))  # fmt: skip
+    assert out.stdout.strip() == "2", out.stderr
+    assert marker.read_text() == "x"

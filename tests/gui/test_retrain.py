@@ -75,6 +75,10 @@ def test_train_on_consensus_evaluate_activate_and_roll_back(qtbot, rated_window,
     assert shown.tolist() == e["confusion"]
     assert view.metrics.item(0, 0).text() == f"{e['uar']:.3f}"
     assert view.synthetic.isVisibleTo(view)
+    view.baseline_button.click()  # the seed's baseline on the same labels, as a job
+    qtbot.waitUntil(lambda: view.baseline is not None, timeout=120_000)
+    assert view.metrics.item(0, 2).text() == f"{view.baseline['uar']:.3f}"
+    assert view.metrics.item(0, 3).text().startswith("[")
     view.save(tmp_path / "evaluation.json")
     view.save(tmp_path / "evaluation.png")
     assert json.loads((tmp_path / "evaluation.json").read_text())["evaluation"]["uar"] == e["uar"]
