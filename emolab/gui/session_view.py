@@ -135,4 +135,4 @@ class SessionView:
 
         s = self.session
         for row in browser_rows(s.project, s.rater_id, s.model_id, recording_id):
-            self.window.browser.model.update_row(row)
+            self.window.browser.update_row(row)

@@ -37,4 +37,7 @@ def test_model_against_consensus_lists_the_recordings_raters_overrule(qtbot, win
     browser.review.setCurrentIndex(browser.review.findData("model_vs_consensus"))
     first = browser.model.table.row_at(0)
     assert (first.recording_id, first.consensus, first.agreement) == (row.recording_id, other, 1.0)
-    assert "100%" in browser.model.data(browser.model.index(0, 12))
+    from emolab.gui.widgets.browser import COLUMNS
+
+    column = [field for field, _ in COLUMNS].index("agreement")
+    assert browser.model.data(browser.model.index(0, column)) == f"100% {other}"

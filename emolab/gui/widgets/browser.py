@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QSize,
     Qt,
     Signal,
 )
@@ -26,12 +27,12 @@ from PySide6.QtWidgets import (
 from emolab.core.text import for_display
 from emolab.project.browse import REVIEW_ORDERS, BrowserRow, RecordingTable
 
-COLUMNS = (
-    ("key", "Key"), ("participant", "Participant"), ("emotion", "Intended"),
-    ("intensity", "Intensity"), ("statement", "Statement"), ("repetition", "Rep."),
-    ("collection", "Collection"), ("modalities", "Media"), ("status", "My rating"),
+COLUMNS = (  # what a rater works with first, visible at the default width
+    ("key", "Key"), ("status", "My rating"), ("emotion", "Intended"),
     ("suggestion", "Suggestion"), ("confidence", "Confidence"), ("validity", "Validity"),
-    ("agreement", "Agreement"),
+    ("agreement", "Agreement"), ("participant", "Participant"), ("intensity", "Intensity"),
+    ("statement", "Statement"), ("repetition", "Rep."), ("collection", "Collection"),
+    ("modalities", "Media"),
 )  # fmt: skip
 STATUS_COLOURS = {"rated": QColor(210, 240, 210), "partial": QColor(250, 240, 200)}
 
@@ -169,21 +170,36 @@ class RecordingBrowser(QWidget):
     def set_rows(self, rows: list[BrowserRow] | RecordingTable) -> None:
         current = self.current_recording()
         self.model.set_rows(rows)
+        self._fill_facets()
+        for i in range(len(COLUMNS)):
+            self.table.setColumnWidth(i, 74)
+        self.table.setColumnWidth(0, 128)
+        if current is not None:
+            self.select(current, emit=False)
+
+    def sizeHint(self) -> QSize:
+        """Wide enough for key, my rating, intended and suggestion at first start."""
+        return QSize(420, 600)
+
+    def update_row(self, row: BrowserRow) -> None:
+        """One recording's row changed (a rating): redraw it, and the facets' values."""
+        self.model.update_row(row)
+        self._fill_facets()
+
+    def _fill_facets(self) -> None:
+        """Offer the values the rows have now, keeping each facet's choice."""
         for field, box in self.facet_boxes.items():
+            values = self.model.table.facet_values(field)
+            if [box.itemData(i) for i in range(1, box.count())] == values:
+                continue
             chosen = box.currentData()
             box.blockSignals(True)
             while box.count() > 1:
                 box.removeItem(1)
-            for value in self.model.table.facet_values(field):
+            for value in values:
                 box.addItem(value, value)
-            index = box.findData(chosen)
-            box.setCurrentIndex(max(index, 0))
+            box.setCurrentIndex(max(box.findData(chosen), 0))
             box.blockSignals(False)
-        for i in range(len(COLUMNS)):
-            self.table.setColumnWidth(i, 90)
-        self.table.setColumnWidth(0, 140)
-        if current is not None:
-            self.select(current, emit=False)
 
     def _sorted_by_column(self, *_args) -> None:
         """A click on a column header sorts by it: the review order no longer applies."""

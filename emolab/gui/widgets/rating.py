@@ -20,6 +20,24 @@ from PySide6.QtWidgets import (
 from emolab.project.ratings import MAX_NOTE_CHARS, Rating
 
 
+class NotesBox(QPlainTextEdit):
+    """The notes: Tab moves on to the next control and Esc leaves the box (saving what
+    was typed), so the window's keys work again; inside it every key types."""
+
+    left = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.left.emit()
+            self.clearFocus()
+            return
+        super().keyPressEvent(event)
+
+
 class RatingForm(QWidget):
     field_changed = Signal(str, object)  # field, value
     next_unrated = Signal()
@@ -73,8 +91,9 @@ class RatingForm(QWidget):
             layout.addWidget(box)
 
         layout.addWidget(QLabel("Notes"))
-        self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("Saved a moment after you stop typing")
+        self.notes = NotesBox()
+        self.notes.setPlaceholderText("Saved a moment after you stop typing; Esc leaves the box")
+        self.notes.left.connect(self.flush_notes)
         self.notes.setMaximumHeight(80)
         self._notes_timer = QTimer(self)
         self._notes_timer.setSingleShot(True)

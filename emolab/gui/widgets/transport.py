@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,8 +35,13 @@ class TransportBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
+        rows = QVBoxLayout(self)  # two rows: the player stays narrow beside wide docks
+        rows.setContentsMargins(4, 2, 4, 2)
+        rows.setSpacing(2)
+        layout = QHBoxLayout()
+        settings = QHBoxLayout()
+        rows.addLayout(layout)
+        rows.addLayout(settings)
 
         def button(text: str, tip: str, slot) -> QToolButton:
             b = QToolButton()
@@ -56,6 +62,7 @@ class TransportBar(QWidget):
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("0") * 26)
         layout.addWidget(self.time_label)
         layout.addStretch(1)
+        layout = settings
         layout.addWidget(QLabel("Speed"))
         self.rate = QComboBox()
         for r in RATES:
@@ -80,6 +87,7 @@ class TransportBar(QWidget):
                                "(saved in the project)")  # fmt: skip
         self.offset.valueChanged.connect(self.offset_changed.emit)
         layout.addWidget(self.offset)
+        layout.addStretch(1)
 
     def show_state(self, timeline: Timeline) -> None:
         """Render the timeline (never re-emits user signals)."""
