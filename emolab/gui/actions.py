@@ -59,6 +59,8 @@ COMMANDS: tuple[Command, ...] = (
             "Open the generated SYNTHETIC demo project (built on first use)"),
     Command("import", "&Import folder…", "File", "files.import_folder", "Ctrl+I",
             "Add a folder of audio and movement files named by the scheme", toolbar=True),
+    Command("study", "&Study settings…", "File", "files.study_settings", None,
+            "Blind rating, the order recordings are offered in, the modality condition"),
     Command("quit", "&Quit", "File", "close", "Ctrl+Q",
             "Close the window (unsaved edits are asked about)"),
     Command("undo", "&Undo rating change", "Edit", "undo", "Ctrl+Z",

@@ -202,10 +202,13 @@ class MainWindow(QMainWindow):
         session = self.session
         session.read_active_model()
         path, rater, model_id = session.project.path, session.rater_id, session.model_id
-        if first_page:
+        study, name = session.study, session.rater_name or ""
+        self.browser.set_blind(study.blind)
+        if first_page and not study.blind and study.order == "file":  # else: its own order
             self.show_rows(first_browser_rows(session.project, rater, model_id), final=False)
         self.rows_ready = False
-        self.jobs.start("rows", lambda token: load_browser_rows(path, rater, model_id, token))
+        self.jobs.start("rows", lambda token: load_browser_rows(path, rater, model_id, token,
+                                                                study, name))  # fmt: skip
 
     def show_rows(self, rows, final: bool = True) -> None:
         self.browser.set_rows(rows)

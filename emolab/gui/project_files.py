@@ -57,3 +57,20 @@ class ProjectFiles:
         if dialog.imported:
             window.refresh_rows()
             window.start_prediction()
+
+    def study_settings(self) -> None:
+        """Edit the open project's study settings (blind, order, condition)."""
+        from emolab.core.errors import EmolabError
+        from emolab.gui.study_dialog import StudyDialog
+
+        session = self.window.session
+        if session is None:
+            show_problem(self.window, "Study settings", "Open a project first.",
+                         QMessageBox.Icon.Information)  # fmt: skip
+            return
+        dialog = StudyDialog(session.study, self.window)
+        if dialog.exec() == StudyDialog.DialogCode.Accepted:
+            try:
+                session.set_study(dialog.study())
+            except EmolabError as exc:
+                show_problem(self.window, "Cannot save the study settings", str(exc))

@@ -88,6 +88,11 @@ class SessionView:
             w.player.show_motion(s.timing, s.motion_loading)
         elif aspect == "suggestion":
             self.show_suggestion()
+        elif aspect == "study":  # blinding, order or condition changed: all of it again
+            w.refresh_rows()
+            w.rating_form.show_notice(s.notice)
+            self.show_rating()
+            self.show_suggestion()
         elif aspect == "message":
             w.status.say(s.message, 15)
         w.player.set_timing(s.timing)
@@ -132,7 +137,10 @@ class SessionView:
     def refresh_row(self, recording_id: int) -> None:
         """Re-read one browser row (its status, validity and suggestion changed)."""
         from emolab.project.browse import browser_rows
+        from emolab.project.study import study_row
 
         s = self.session
         for row in browser_rows(s.project, s.rater_id, s.model_id, recording_id):
-            self.window.browser.update_row(row)
+            self.window.browser.update_row(
+                study_row(row, s.study, s.pseudonyms.get(row.recording_id))
+            )

@@ -17,6 +17,7 @@ from emolab.core.progress import CancelToken, Progress
 from emolab.project.agreement import validity_sql
 from emolab.project.ratings import rating_status_sql
 from emolab.project.store import Project
+from emolab.project.study import Study, study_rows
 
 
 class BrowserRow(NamedTuple):
@@ -119,12 +120,20 @@ def first_browser_rows(
 
 
 def load_browser_rows(
-    path: Path, rater_id: int | None, model_id: int | None, cancel: CancelToken | None = None
+    path: Path,
+    rater_id: int | None,
+    model_id: int | None,
+    cancel: CancelToken | None = None,
+    study: Study | None = None,
+    rater: str = "",
 ) -> Generator[Progress, None, RecordingTable]:
-    """The browser's rows read and indexed on a worker thread (with its own connection)."""
+    """The browser's rows read and indexed on a worker thread (with its own connection);
+    with a ``study``, in this ``rater``'s order and blinded as it says."""
     yield Progress(0, 1, "listing recordings")
     with Project.open(path) as project:
         rows = browser_rows(project, rater_id, model_id)
+    if study is not None:
+        rows = study_rows(rows, study, rater)
     if cancel is not None:
         cancel.raise_if_cancelled()
     table = RecordingTable(rows)

@@ -14,7 +14,6 @@ its fields.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from emolab.core.errors import EmolabError
@@ -23,31 +22,19 @@ from emolab.io.motion import MotionClip
 from emolab.project.media_check import media_notice
 from emolab.project.ratings import Edit, Rating, RatingSession
 from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project, Recording, utc_now
+from emolab.project.study import Study, load_study, rater_index, save_study
+from emolab.project.suggestion_view import HIDE_SETTING, SuggestionView, SuggestionVisibility  # noqa: F401
 from emolab.project.timing import TimeMapping
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
-HIDE_SETTING = "hide_suggestions_until_rated"
 #: What a listener may be told changed.
-ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message")
+ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message",
+           "study")  # fmt: skip
 #: Seconds a last save is allowed to wait for another program's lock when closing.
 CLOSING_BUSY_TIMEOUT_MS = 1500
 
 
-@dataclass(frozen=True)
-class SuggestionView:
-    """What the suggestion panel and the emotion strip show now.
-
-    ``state``: 'none' (no recording), 'computing', 'hidden' (this rater has not chosen
-    yet and the project hides suggestions until then), 'missing' or 'shown'."""
-
-    state: str
-    message: str = ""
-    suggestion: object | None = None  # project.models.Suggestion
-    track: dict | None = None  # emotion over time, when shown
-    model: object | None = None  # project.models.ModelInfo of the active model
-
-
-class Session:
+class Session(SuggestionVisibility):
     """One open project as one rater works through it (see the module docstring)."""
 
     def __init__(self, project: Project, jobs: Jobs,
@@ -78,6 +65,12 @@ class Session:
         except EmolabError as exc:
             self.hide_suggestions = False
             self.message = f"{exc}; using the default"
+        try:
+            self.study = load_study(project)
+        except EmolabError as exc:
+            self.study, self.message = Study(), f"{exc}; not blind, file order"
+        self.condition = self.study.condition_for(0)  # this rater's, once one is set
+        self.pseudonyms: dict[int, str] = {}  # recording id → its name in a blind study
         self.read_active_model()
 
     # ---- rater -----------------------------------------------------------------------
@@ -102,10 +95,33 @@ class Session:
             return False
         self.rater_problem = ""
         self.rating_session = RatingSession(self.project, rater_id, self.writes)
+        self._apply_study()
         if self.recording is not None:
             self.rating_session.open_recording(self.recording.id)
         self.on_change("rating")
         return True
+
+    def _apply_study(self) -> None:
+        """This rater's condition and, in a blind study, the names recordings go by."""
+        study, rater = self.study, self.rating_session.rater_id if self.rating_session else -1
+        self.condition = study.condition_for(rater_index(self.project, rater))
+        ids = [r[0] for r in self.project.execute("SELECT id FROM recordings ORDER BY key")]
+        self.pseudonyms = study.pseudonyms(ids, self.rater_name or "") if study.blind else {}
+
+    def set_study(self, study: Study) -> None:
+        """Change the project's study settings (saved at once) and what follows from them."""
+        save_study(self.project, study)
+        self.study = study
+        self._apply_study()
+        self.on_change("study")
+
+    def sees_everything(self) -> bool:
+        """False while a blind study hides the open recording's file-name labels, the
+        model's suggestion and other raters from this rater (until they rated it all)."""
+        if not self.study.blind:
+            return True
+        mine = self.rating()
+        return mine is not None and mine.complete
 
     # ---- the open recording ------------------------------------------------------------
     def open_recording(self, recording_id: int) -> bool:
@@ -122,8 +138,13 @@ class Session:
         body_media = project.media_of(recording_id, "body")
         found = (media_notice(m, self.writes) for m in (audio_media, body_media) if m)
         self.notice = " ".join(n for n in found if n)
-        audio_path = project.media_path(audio_media) if audio_media else None
-        body_path = project.media_path(body_media) if body_media else None
+        # the study's condition hides one modality: it is not even decoded
+        audio_path = (
+            project.media_path(audio_media) if audio_media and self.condition != "body" else None
+        )
+        body_path = (
+            project.media_path(body_media) if body_media and self.condition != "audio" else None
+        )
         if self.rating_session is not None:
             self.rating_session.open_recording(recording_id)
         self.refusal = ""
@@ -224,7 +245,11 @@ class Session:
         r = self.recording
         if r is None:
             return "No recording selected"
-        return f"{r.key} · participant {r.participant} · intended {r.emotion}, {r.intensity}"
+        condition = "" if self.condition == "both" else f" · {self.condition} only"
+        if not self.sees_everything():
+            return f"Recording {self.pseudonyms.get(r.id, '')} · blind study{condition}"
+        return (f"{r.key} · participant {r.participant} · intended {r.emotion}, "
+                f"{r.intensity}{condition}")  # fmt: skip
 
     # ---- rating, save state, history ------------------------------------------------
     def rating(self) -> Rating | None:
@@ -300,63 +325,6 @@ class Session:
         return landed
 
     # ---- what this rater may see -------------------------------------------------------
-    def set_hide_suggestions(self, on: bool) -> None:
-        """Hide suggestions until this rater has chosen an emotion (a project setting)."""
-        self.hide_suggestions = bool(on)
-        self.writes.submit(PendingWrite(
-            "the hide-suggestions setting",
-            lambda project: project.set_setting(HIDE_SETTING, bool(on)),
-            ("setting", HIDE_SETTING), bool(on)))  # fmt: skip
-        self.on_change("save")
-        self.on_change("suggestion")
-
-    def suggestions_hidden(self) -> bool:
-        """True while the open recording's suggestion must not be shown to this rater."""
-        if not self.hide_suggestions:
-            return False
-        mine = self.rating()
-        return mine is None or mine.emotion is None
-
-    def read_active_model(self) -> None:
-        """Re-read which model is active (after a prediction, import or activation)."""
-        row = self.project.execute("SELECT id FROM models WHERE active = 1").fetchone()
-        self.model_id = row[0] if row else None
-        self._model_info = self._suggestions = None
-
-    def predictions_done(self) -> None:
-        self.predictions_ready = True
-        self.read_active_model()
-        self.on_change("suggestion")
-
-    def suggestion_view(self) -> SuggestionView:
-        """The suggestion panel's content as this rater may see it now."""
-        from emolab.project.models import models, suggestions
-
-        waiting = not self.predictions_ready
-        if self.recording is None:
-            return SuggestionView("none", "No recording selected")
-        if self.model_id is None:
-            return SuggestionView("computing", "Suggestions are being computed …")
-        # cached per model and per recording: reading and decoding cards and emotion tracks
-        # (JSON) cost tens of milliseconds, twice per switch otherwise
-        if self._model_info is None or self._model_info[0] != self.model_id:
-            info = next((m for m in models(self.project) if m.id == self.model_id), None)
-            self._model_info = (self.model_id, info)
-        info = self._model_info[1]
-        key = (self.recording.id, self.model_id)
-        if self._suggestions is None or self._suggestions[0] != key:
-            self._suggestions = (key, suggestions(self.project, *key))
-        found = self._suggestions[1]
-        if self.suggestions_hidden():
-            return SuggestionView("hidden", "Hidden until you choose an emotion (project "
-                                  "setting), so the model cannot anchor your judgement.",
-                                  model=info)  # fmt: skip
-        if not found:
-            if waiting:
-                return SuggestionView("computing", "Suggestions are being computed …", model=info)
-            return SuggestionView("missing", "No suggestion yet for this recording.", model=info)
-        return SuggestionView("shown", "", found[0], found[0].track, info)
-
     def next_recording(self, table, position: int | None) -> int | None:
         """The next-recording policy: the view position to open after ``position`` (None:
         from the top), the next recording in view order, wrapping, whose rating is not

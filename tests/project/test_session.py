@@ -244,3 +244,35 @@ def test_undoing_back_to_an_accepted_suggestion_keeps_it_the_models(session):
     session.redo()
     assert (session.rating().emotion, session.rating().emotion_source) == ("sad", "human")
     assert choose_labels(session.project, LabelSource("rater", rater="tester"))[rid] == "sad"
+
+
+def test_a_blind_study_hides_labels_and_suggestions_until_the_rating_is_complete(session):
+    from emolab.project.study import Study
+
+    session.set_study(Study(blind=True, order="random", seed=2))
+    assert "study" in session.changes
+    rid = _ids(session)[0]
+    session.open_recording(rid)
+    recording = session.project.recording(rid)
+    assert recording.key not in session.title() and "blind" in session.title()
+    assert recording.emotion not in session.title()
+    assert session.suggestion_view().state == "hidden"
+    for field, value in (("emotion", "sad"), ("intensity", 2)):
+        session.rate(field, value)
+    assert session.suggestion_view().state == "hidden"  # not complete yet
+    session.rate("genuineness", 4)
+    assert recording.key in session.title()
+    assert session.suggestion_view().state != "hidden"
+
+
+@pytest.mark.parametrize(("condition", "decoded"), [("audio", ["audio"]), ("body", ["motion"])])
+def test_a_condition_hides_the_other_modality(session, condition, decoded):
+    from emolab.project.study import Study
+
+    session.set_study(Study(condition=condition))
+    session.open_recording(_ids(session)[0])
+    session.jobs.run_all()
+    assert session.jobs.started == decoded
+    assert session.media_ready and f"{condition} only" in session.title()
+    assert (session.motion is None) == (condition == "audio")
+    assert (session.media.samples is None) == (condition == "body")

@@ -177,6 +177,16 @@ class RecordingBrowser(QWidget):
         if current is not None:
             self.select(current, emit=False)
 
+    def set_blind(self, blind: bool) -> None:
+        """Hide every column and facet a blind study keeps from the rater."""
+        from emolab.project.study import BLINDED_FIELDS
+
+        for i, (field, _) in enumerate(COLUMNS):
+            self.table.setColumnHidden(i, blind and field in BLINDED_FIELDS and field != "key")
+        for field, box in self.facet_boxes.items():
+            box.setVisible(not (blind and field in BLINDED_FIELDS))
+        self.review.setVisible(not blind)
+
     def sizeHint(self) -> QSize:
         """Wide enough for key, my rating, intended and suggestion at first start."""
         return QSize(420, 600)

@@ -1,0 +1,107 @@
+"""Study settings of a project: blind rating, the order recordings are offered in, and
+the modality condition (Qt-free).
+
+- **Blind**: until a rater has rated a recording completely, nothing that comes from its
+  file name (intended emotion, intensity, statement, repetition, participant, collection,
+  the key itself) nor any model suggestion nor other raters' ratings are shown to them;
+  recordings are listed under pseudonyms (``#00042``) in this rater's order.
+- **Order**: ``file`` (key order) or ``random``: a per-rater shuffle from the study's seed
+  and the rater's name, so each rater always meets the same order and it can be recomputed
+  from what the project stores.
+- **Condition**: ``both``, ``audio`` (the movement hidden), ``body`` (the audio muted and
+  its plots hidden), or ``balanced``: raters take audio, body and both in turn, by the
+  order they joined the project.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import asdict, dataclass
+
+from emolab.core.errors import ProjectError
+
+STUDY_SETTING = "study"
+ORDERS = ("file", "random")
+CONDITIONS = ("both", "audio", "body")
+#: BrowserRow fields that come from a file name, model suggestions or other raters.
+BLINDED_FIELDS = {"key": "", "participant": "", "emotion": "", "intensity": "", "statement": "",
+                  "repetition": "", "collection": "", "suggestion": "", "confidence": None,
+                  "validity": None, "raters": 0, "agreement": None, "consensus": ""}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Study:
+    blind: bool = False
+    order: str = "file"
+    condition: str = "both"  # or "balanced"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.order not in ORDERS:
+            raise ValueError(f"unknown order '{self.order}' ({', '.join(ORDERS)})")
+        if self.condition not in (*CONDITIONS, "balanced"):
+            raise ValueError(f"unknown condition '{self.condition}' "
+                             f"({', '.join(CONDITIONS)} or balanced)")  # fmt: skip
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def condition_for(self, rater_index: int) -> str:
+        """The condition of the rater who joined ``rater_index``-th (0 first)."""
+        if self.condition != "balanced":
+            return self.condition
+        return ("audio", "body", "both")[rater_index % 3]
+
+    def order_of(self, recording_ids: list[int], rater: str) -> list[int]:
+        """``recording_ids`` (in key order) in the order this rater meets them."""
+        if self.order == "file":
+            return list(recording_ids)
+        shuffled = list(recording_ids)
+        random.Random(zlib.crc32(f"{self.seed}:{rater}".encode())).shuffle(shuffled)
+        return shuffled
+
+    def pseudonyms(self, recording_ids: list[int], rater: str) -> dict[int, str]:
+        """recording id → the name a blind rater sees (its place in their order)."""
+        return {rid: f"#{i + 1:05d}" for i, rid in enumerate(self.order_of(recording_ids, rater))}
+
+
+def load_study(project) -> Study:
+    """The project's study settings (defaults when none were set)."""
+    stored = project.setting(STUDY_SETTING, None)
+    if stored is None:
+        return Study()
+    try:
+        return Study(**{k: stored[k] for k in ("blind", "order", "condition", "seed")
+                        if k in stored})  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"has damaged study settings ({exc})", project.path) from exc
+
+
+def save_study(project, study: Study) -> None:
+    project.set_setting(STUDY_SETTING, study.to_dict())
+
+
+def rater_index(project, rater_id: int) -> int:
+    """The order in which this rater joined the project (0 first)."""
+    ids = [rid for rid, _ in project.raters()]
+    return ids.index(rater_id) if rater_id in ids else len(ids)
+
+
+def study_row(row, study: Study, name: str | None):
+    """One browser row as a rater sees it: under its pseudonym ``name`` in a blind study,
+    with nothing from its file name, the model or other raters until they rated it all."""
+    if not study.blind or name is None:
+        return row
+    if row.status == "rated":
+        return row._replace(key=f"{name} {row.key}")
+    return row._replace(**{**BLINDED_FIELDS, "key": name})
+
+
+def study_rows(rows: list, study: Study, rater: str) -> list:
+    """Browser rows (project.browse.BrowserRow, all of them, in key order) as this rater
+    may see them in the study: in their order, blinded where the study says so."""
+    by_id = {row.recording_id: row for row in rows}
+    order = study.order_of(list(by_id), rater)
+    names = study.pseudonyms(list(by_id), rater)
+    return [study_row(by_id[rid], study, names[rid]) for rid in order]

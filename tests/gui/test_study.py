@@ -1,0 +1,46 @@
+"""A blind study in the window: the list and the form show nothing a rater must not see
+until they rated a recording; File → Study settings changes it."""
+
+from __future__ import annotations
+
+from emolab.gui.widgets.browser import COLUMNS
+from emolab.project.study import Study
+from tests.gui.conftest import show_recording
+
+
+def test_blind_study_hides_columns_keys_and_labels(qtbot, window):
+    window.session.set_study(Study(blind=True, order="random", seed=4))
+    qtbot.waitUntil(lambda: window.rows_ready)
+    browser = window.browser
+    fields = [field for field, _ in COLUMNS]
+    for field in ("emotion", "suggestion", "validity", "participant", "agreement"):
+        assert browser.table.isColumnHidden(fields.index(field)), field
+    assert not browser.table.isColumnHidden(fields.index("status"))
+    assert not browser.facet_boxes["emotion"].isVisible()
+    table = browser.model.table
+    first = table.row_at(0)
+    assert first.key == "#00001" and first.emotion == ""
+    show_recording(qtbot, window, first.recording_id)
+    title = window.rating_form.title.text()
+    assert "blind" in title and window.session.recording.key not in title
+    assert "Hidden in this blind study" in window.suggestion_panel.message.text()
+    for field, value in (("emotion", "sad"), ("intensity", 2), ("genuineness", 4)):
+        window.rate(field, value)
+    row = table.row_at(table.position_of(first.recording_id))
+    assert row.key.startswith("#00001 ") and row.emotion != ""  # rated: everything shows
+    assert window.session.recording.key in window.rating_form.title.text()
+
+
+def test_study_settings_dialog_saves_to_the_project(qtbot, window, monkeypatch):
+    from emolab.gui.study_dialog import StudyDialog
+    from emolab.project.study import load_study
+
+    def accept(dialog):
+        dialog.blind.setChecked(True)
+        dialog.condition.setCurrentIndex(dialog.condition.findData("audio"))
+        return StudyDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(StudyDialog, "exec", accept)
+    window.actions["study"].trigger()
+    assert load_study(window.project) == Study(blind=True, condition="audio")
+    assert window.session.condition == "audio"
