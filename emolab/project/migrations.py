@@ -142,6 +142,14 @@ ALTER TABLE media ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE media ADD COLUMN changed_at TEXT;
 """
 
+# Format 3: the study settings a rating was made under (JSON: blind, order, condition,
+# seed, and the rater's own condition), on the rating and on each edit-log row; NULL for
+# ratings made before a project had studies.
+_V3 = """
+ALTER TABLE ratings ADD COLUMN study TEXT;
+ALTER TABLE edit_log ADD COLUMN study TEXT;
+"""
+
 
 def _statements(script: str) -> list[str]:
     """A schema script as complete statements (triggers keep their inner semicolons)."""
@@ -164,5 +172,9 @@ def _script(script: str) -> Callable[[sqlite3.Connection], None]:
     return step
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2)]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _script(_V1),
+    _script(_V2),
+    _script(_V3),
+]
 LATEST_VERSION = len(MIGRATIONS)

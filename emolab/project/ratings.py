@@ -126,12 +126,14 @@ def set_field(
     model_id: int | None = None,
     at: str | None = None,
     origin: tuple[str, int | None] | None = None,
+    study: str | None = None,
 ) -> Edit | None:
     """Write one rating field in its own transaction and log it; None if unchanged.
 
     ``at`` is when the rater made the change (ISO UTC), if earlier than now (a queued write).
     ``origin``: who set the emotion being restored (undo, redo); by default ``source``
-    says it (a model for an accepted suggestion, else a human).
+    says it (a model for an accepted suggestion, else a human). ``study``: the study
+    settings the rater works under (JSON), kept with the rating and the edit.
     """
     value = _check(field, value)
     at = at or utc_now()
@@ -145,8 +147,8 @@ def set_field(
             "ON CONFLICT(recording_id, rater_id) DO NOTHING",
             (recording_id, rater_id, at),
         )
-        assignments = f"{field} = ?, updated_at = ?"
-        params: list = [value, at]
+        assignments = f"{field} = ?, updated_at = ?, study = ?"
+        params: list = [value, at, study]
         if field == "emotion":
             assignments += ", emotion_source = ?, source_model_id = ?"
             params += list(origin or ("model" if source == "model" else "human", model_id))
@@ -156,10 +158,10 @@ def set_field(
         )
         cur = project.execute(
             "INSERT INTO edit_log(at, rater_id, recording_id, field, old_value, new_value, "
-            "since_open, source, model_id) VALUES (?,?,?,?,?,?,?,?,?)",
+            "since_open, source, model_id, study) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (at, rater_id, recording_id, field,
              None if old is None else str(old), None if value is None else str(value),
-             since_open, source, model_id),
+             since_open, source, model_id, study),
         )  # fmt: skip
     return Edit(int(cur.lastrowid), recording_id, field, old, value)
 
@@ -182,6 +184,7 @@ class RatingSession:
         self._opened = clock()
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
+        self.study: str | None = None  # JSON of the study settings edits are made under
 
     def open_recording(self, recording_id: int) -> Rating:
         self.recording_id = recording_id
@@ -215,9 +218,11 @@ class RatingSession:
         rater = self.rater_id
         at = utc_now()
 
+        study = self.study
+
         def apply(project: Project) -> Edit | None:
             return set_field(project, recording_id, rater, field, value, since_open, source,
-                             model_id, at, origin)  # fmt: skip
+                             model_id, at, origin, study)  # fmt: skip
 
         self.writes.submit(PendingWrite(
             f"{field} of recording {recording_id}", apply,

@@ -13,6 +13,7 @@ its fields.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,6 +108,10 @@ class Session(SuggestionVisibility):
         self.condition = study.condition_for(rater_index(self.project, rater))
         ids = [r[0] for r in self.project.execute("SELECT id FROM recordings ORDER BY key")]
         self.pseudonyms = study.pseudonyms(ids, self.rater_name or "") if study.blind else {}
+        if self.rating_session is not None:  # kept with every rating this rater makes
+            self.rating_session.study = json.dumps(
+                {**study.to_dict(), "rater_condition": self.condition}
+            )
 
     def set_study(self, study: Study) -> None:
         """Change the project's study settings (saved at once) and what follows from them."""

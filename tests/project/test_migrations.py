@@ -34,7 +34,19 @@ def _v1_kept(project: Project) -> bool:
     )
 
 
-FIXTURE_CHECKS = {0: lambda project: project.recordings() == [], 1: _v1_kept}
+def _v2_kept(project: Project) -> bool:
+    (recording,) = project.recordings()
+    (rater_id, name), *_ = project.raters()
+    rating = get_rating(project, recording.id, rater_id)
+    studies = project.execute("SELECT study FROM ratings UNION ALL SELECT study FROM edit_log")
+    return (
+        (recording.key, name, rating.emotion, rating.intensity)
+        == ("05-02-01-02-03-07", "ann", "angry", 4)
+        and {row[0] for row in studies} == {None}  # made before studies: no settings
+    )
+
+
+FIXTURE_CHECKS = {0: lambda project: project.recordings() == [], 1: _v1_kept, 2: _v2_kept}
 
 
 def _dump(path: Path) -> list[str]:

@@ -276,3 +276,29 @@ def test_a_condition_hides_the_other_modality(session, condition, decoded):
     assert session.media_ready and f"{condition} only" in session.title()
     assert (session.motion is None) == (condition == "audio")
     assert (session.media.samples is None) == (condition == "body")
+
+
+def test_every_rating_keeps_the_study_it_was_made_under(session):
+    import json
+
+    from emolab.project.study import Study
+
+    session.set_study(Study(blind=True, condition="balanced", seed=9))
+    rid = _ids(session)[0]
+    session.open_recording(rid)
+    session.rate("emotion", "sad")
+    (on_rating,) = session.project.execute(
+        "SELECT study FROM ratings WHERE recording_id = ?", (rid,)
+    ).fetchone()
+    (on_edit,) = session.project.execute(
+        "SELECT study FROM edit_log WHERE recording_id = ? ORDER BY id DESC", (rid,)
+    ).fetchone()
+    recorded = json.loads(on_rating)
+    assert on_edit == on_rating
+    assert recorded == {
+        "blind": True,
+        "order": "file",
+        "condition": "balanced",
+        "seed": 9,
+        "rater_condition": session.condition,
+    }
