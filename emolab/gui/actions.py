@@ -102,7 +102,7 @@ COMMANDS: tuple[Command, ...] = (
             None, "Run the active model on recordings that have no suggestion yet"),
     Command("keys", "&Keyboard shortcuts", "Help", "actions.show_help", "?",
             "Show this list"),
-    Command("about", "&About emolab", "Help", "about", None,
+    Command("about", "&About emolab", "Help", "actions.about", None,
             "Version and purpose"),
 )
 # fmt: on
@@ -186,6 +186,14 @@ class Actions:
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
         return box
+
+    def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from emolab import __version__
+
+        QMessageBox.about(self.window, "About emolab", f"emolab {__version__}\nRate, explore "
+                          "and classify emotion in speech and body movement.")  # fmt: skip
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         """(menu, shortcut as shown, help) for every command that has a key."""

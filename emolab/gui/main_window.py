@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
 
 from emolab import __version__
 from emolab.core.errors import EmolabError
 from emolab.gui import settings as gui_settings
 from emolab.gui.actions import COMMANDS, Actions, rating_commands
+from emolab.gui.agreement_panel import AgreementDock
 from emolab.gui.dialogs import ask_rater, confirm_discard, show_problem
 from emolab.gui.model_versions import ModelVersions
 from emolab.gui.player import ClockFactory, Player
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
         self.browser = RecordingBrowser()
         self.rating_form = RatingForm(self.emotions, scheme)
         self.suggestion_panel = SuggestionPanel()
-        self.models = ModelVersions(self)
+        self.models, self.agreement = ModelVersions(self), AgreementDock(self)
         self.docks = {}
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         for name, title, widget, area in (
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
             ("rating", "Rating", self.rating_form, right),
             ("suggestions", "Suggestions", self.suggestion_panel, right),
             ("models", "Models", self.models.panel, right),
+            ("agreement", "Agreement", self.agreement.panel, right),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["suggestions"], self.docks["models"])
+        self.tabifyDockWidget(self.docks["models"], self.docks["agreement"])
         self.docks["suggestions"].raise_()
         for label in self.findChildren(QLabel):  # stored text (names, notes) is never markup
             label.setTextFormat(Qt.TextFormat.PlainText)
@@ -278,10 +281,6 @@ class MainWindow(QMainWindow):
     def set_hide_suggestions(self, on: bool) -> None:
         if self.session is not None:
             self.session.set_hide_suggestions(on)
-
-    def about(self) -> None:
-        QMessageBox.about(self, "About emolab", f"emolab {__version__}\nRate, explore and "
-                          "classify emotion in speech and body movement.")  # fmt: skip
 
     def handle_key(self, key: int, modifiers) -> bool:
         """Press a key as the window's shortcuts see it; True when an action used it."""
