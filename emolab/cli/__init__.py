@@ -11,7 +11,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emolab import __version__
-from emolab.cli import bench, model_cmds, project_cmds, ratings_cmds
+from emolab.cli import (
+    bench,
+    export_cmds,
+    merge_cmds,
+    model_cmds,
+    project_cmds,
+    ratings_cmds,
+    study_cmds,
+)
 from emolab.cli.output import say
 from emolab.core.errors import Cancelled, EmolabError
 
@@ -25,7 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"emolab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (project_cmds, model_cmds, ratings_cmds, bench):
+    for group in (
+        project_cmds,
+        model_cmds,
+        ratings_cmds,
+        study_cmds,
+        export_cmds,
+        merge_cmds,
+        bench,
+    ):
         group.add_commands(sub)
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("project", type=Path, nargs="?", help="project to open")
