@@ -128,7 +128,8 @@ class SessionView:
         if view.model is not None:
             panel.set_model(view.model.name, view.model.card)
         if track and view.state != "none":
-            self.window.waveform.set_track(view.track, waiting=view.state == "computing")
+            self.window.waveform.set_track(view.track, waiting=view.state == "computing",
+                                           hidden=view.state == "hidden")  # fmt: skip
         if view.state == "shown":
             panel.show_suggestion(view.suggestion)
         else:

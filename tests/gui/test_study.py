@@ -24,6 +24,8 @@ def test_blind_study_hides_columns_keys_and_labels(qtbot, window):
     title = window.rating_form.title.text()
     assert "blind" in title and window.session.recording.key not in title
     assert "Hidden in this blind study" in window.suggestion_panel.message.text()
+    qtbot.waitUntil(lambda: window.media_ready)
+    assert window.waveform.strip_text.toPlainText() == "emotion over time: hidden for now"
     for field, value in (("emotion", "sad"), ("intensity", 2), ("genuineness", 4)):
         window.rate(field, value)
     row = table.row_at(table.position_of(first.recording_id))

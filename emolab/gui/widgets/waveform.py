@@ -276,15 +276,16 @@ class WaveformView(QWidget):
             self._shown_spectrogram = shown
         self._detail_key = (start, end, window.span, columns)
 
-    def set_track(self, track: dict | None, waiting: bool = False) -> None:
+    def set_track(self, track: dict | None, waiting: bool = False, hidden: bool = False) -> None:
         """The emotion-over-time strip: each window coloured by its top label, one label
         per run of windows with the same top label. ``waiting``: suggestions are still
-        being computed."""
-        if not track or not track.get("proba"):
+        being computed; ``hidden``: this rater may not see them yet."""
+        if hidden or not track or not track.get("proba"):
             self.strip_image.clear()
             self._show_strip_labels([])
             self.strip_text.setText(
-                "emotion over time: being computed …" if waiting
+                "emotion over time: hidden for now" if hidden
+                else "emotion over time: being computed …" if waiting
                 else "emotion over time: needs a temporal model"
             )  # fmt: skip
             self.strip_text.setPos(0.02, 0.5)
