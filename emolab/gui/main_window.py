@@ -16,6 +16,7 @@ from emolab.gui import settings as gui_settings
 from emolab.gui.actions import COMMANDS, Actions, rating_commands
 from emolab.gui.agreement_panel import AgreementDock
 from emolab.gui.dialogs import ask_rater, confirm_discard, show_problem
+from emolab.gui.exchange import Exchange
 from emolab.gui.model_versions import ModelVersions
 from emolab.gui.player import ClockFactory, Player
 from emolab.gui.project_files import ProjectFiles
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
         self.audio_problem = p.audio_problem
         self.jobs = JobRunner(self)
         self.view = SessionView(self)
-        self.files = ProjectFiles(self)
+        self.files, self.exchange = ProjectFiles(self), Exchange(self)
         self._build_ui(scheme)
         self.actions = Actions(self, COMMANDS + rating_commands(self.emotions))
         menus = self.actions.fill_menus(
@@ -71,11 +72,7 @@ class MainWindow(QMainWindow):
             lambda kind: kind in _QUICK_JOBS or self.status.job_done(f"{kind} cancelled")
         )
         self.view.show_idle()
-        s = gui_settings.settings()
-        for key, restore in (("window/geometry", self.restoreGeometry),
-                             ("window/state", self.restoreState)):  # fmt: skip
-            if s.value(key) is not None:
-                restore(s.value(key))
+        gui_settings.restore_layout(self)
 
     def _build_ui(self, scheme: dict) -> None:
         self.setWindowTitle(f"emolab {__version__}")
@@ -290,10 +287,8 @@ class MainWindow(QMainWindow):
         if not self.close_project():
             event.ignore()
             return
-        s = gui_settings.settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.sync()
-        self.jobs.shutdown()
+        gui_settings.remember_layout(self)
+        for jobs in (self.jobs, self.exchange.jobs):
+            jobs.shutdown()
         self.player.close_audio()
         super().closeEvent(event)

@@ -51,3 +51,19 @@ def set_value(key: str, new) -> None:
 def remember_project(path: Path) -> None:
     recent = [p for p in value("recent_projects") if p != str(path)]
     set_value("recent_projects", [str(path), *recent][:10])
+
+
+def restore_layout(window) -> None:
+    """The window's size, position and dock layout as the user left them."""
+    s = settings()
+    for key, restore in (("window/geometry", window.restoreGeometry),
+                         ("window/state", window.restoreState)):  # fmt: skip
+        if s.value(key) is not None:
+            restore(s.value(key))
+
+
+def remember_layout(window) -> None:
+    s = settings()
+    s.setValue("window/geometry", window.saveGeometry())
+    s.setValue("window/state", window.saveState())
+    s.sync()
