@@ -10,11 +10,12 @@ from emolab.project.media import MediaFile
 from emolab.project.writes import PendingWrite, WriteQueue
 
 
-def media_notice(media: MediaFile, writes: WriteQueue) -> str:
+def media_notice(media: MediaFile, writes: WriteQueue, blind: bool = False) -> str:
     """A notice about ``media`` ('' when all is well). A change on disk is recorded through
-    ``writes``: its features and suggestion are set aside, ratings kept."""
+    ``writes``: its features and suggestion are set aside, ratings kept. ``blind``: the
+    file's name (which says its labels) is left out."""
     status = writes.project.verify_media(media)
-    name = Path(media.path).name
+    name = "(name hidden in this blind study)" if blind else Path(media.path).name
     if status == "missing":
         return f"The {media.modality} file {name} is missing."
     if status == "touched":  # same content, new time: remember, so it is hashed once

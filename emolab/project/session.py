@@ -141,7 +141,10 @@ class Session(SuggestionVisibility):
         self.media_ready = False
         audio_media = project.media_of(recording_id, "audio")
         body_media = project.media_of(recording_id, "body")
-        found = (media_notice(m, self.writes) for m in (audio_media, body_media) if m)
+        if self.rating_session is not None:
+            self.rating_session.open_recording(recording_id)
+        blind = self.study.blind and not self.sees_everything()
+        found = (media_notice(m, self.writes, blind) for m in (audio_media, body_media) if m)
         self.notice = " ".join(n for n in found if n)
         # the study's condition hides one modality: it is not even decoded
         audio_path = (
@@ -150,8 +153,6 @@ class Session(SuggestionVisibility):
         body_path = (
             project.media_path(body_media) if body_media and self.condition != "audio" else None
         )
-        if self.rating_session is not None:
-            self.rating_session.open_recording(recording_id)
         self.refusal = ""
         self.media = RecordingMedia(recording_id)
         self.awaiting = {kind for kind, path in (("audio", audio_path), ("motion", body_path))

@@ -302,3 +302,16 @@ def test_every_rating_keeps_the_study_it_was_made_under(session):
         "seed": 9,
         "rater_condition": session.condition,
     }
+
+
+def test_a_blind_rater_is_not_told_a_changed_files_name(session):
+    from emolab.project.study import Study
+
+    session.set_study(Study(blind=True))
+    rid = _ids(session)[0]
+    (media,) = [m for m in session.project.media(rid) if m.modality == "audio"]
+    session.project.execute("UPDATE media SET sha256 = ?, size = size + 1 WHERE id = ?",
+                            ("0" * 64, media.id))  # fmt: skip
+    session.open_recording(rid)
+    assert "changed on disk" in session.notice
+    assert media.path.rsplit("/", 1)[-1] not in session.notice
