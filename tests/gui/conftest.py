@@ -49,7 +49,9 @@ def window(qtbot, gui_copy, clock):
     w.resize(1400, 860)
     w.show()
     assert w.open_project(gui_copy, rater="tester")
-    qtbot.waitUntil(lambda: w.predictions_ready and w.media_ready, timeout=60_000)
+    # suggestions computed, media on screen and the whole list read (not its first page)
+    qtbot.waitUntil(lambda: w.predictions_ready and w.media_ready and w.rows_ready,
+                    timeout=60_000)  # fmt: skip
     yield w
     w.close()
 

@@ -9,6 +9,7 @@ from tests.gui.conftest import show_recording
 
 
 def test_uncertainty_order_and_the_next_useful_key(qtbot, window):
+    qtbot.waitUntil(lambda: window.rows_ready)  # the whole list, not its first page
     browser = window.browser
     browser.review.setCurrentIndex(browser.review.findData("uncertainty"))
     table = browser.model.table
@@ -20,7 +21,7 @@ def test_uncertainty_order_and_the_next_useful_key(qtbot, window):
     qtbot.waitUntil(lambda: window.recording_id == table.row_at(1).recording_id)
     # sorting by a column leaves the review order
     browser.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    assert browser.review.currentData() == "" and table.review == ""
+    assert browser.review.currentData() == "" and browser.model.table.review == ""
 
 
 def test_model_against_consensus_lists_the_recordings_raters_overrule(qtbot, window):
