@@ -279,6 +279,9 @@ def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=pri
             "synthetic_scores_leave_one_participant_out": scores,
         }
         results["training"] = training_figures(project_path, Path(tmp), log)
+        from emolab.bench_studies import study_figures
+
+        results["studies"] = study_figures(project_path, Path(tmp), log)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     results["peak_memory_mb"] = {"process": round(own / 1024, 1),
@@ -325,6 +328,8 @@ def format_results(results: dict) -> str:
             for k, v in e["synthetic_scores_leave_one_participant_out"].items()
         ),
         *training_lines(results["training"]),
+        "Studies (demo, simulated raters): "
+        + ", ".join(f"{k} {v}" for k, v in results.get("studies", {}).items()),
         f"Peak memory: {results['peak_memory_mb']['process']} MB (largest worker "
         f"{results['peak_memory_mb']['largest_child']} MB)",
     ]
