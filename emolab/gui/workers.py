@@ -88,8 +88,16 @@ class JobRunner(QObject):
         return kind in self._threads
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel everything and wait for the threads (on close)."""
+        """Cancel everything and wait for the threads (on close). A thread still busy after
+        ``timeout_ms`` (a job that does not look at its cancel token for long) is kept
+        alive until it ends: Qt aborts the process when a running thread is destroyed."""
         for kind in list(self._threads):
             self.cancel(kind)
         for thread in list(self._retired):
-            thread.wait(timeout_ms)
+            if not thread.wait(timeout_ms):
+                _STILL_RUNNING.add(thread)
+                thread.finished.connect(lambda t=thread: _STILL_RUNNING.discard(t))
+
+
+#: Job threads that outlived their runner's shutdown, referenced until they end.
+_STILL_RUNNING: set[_JobThread] = set()

@@ -167,13 +167,15 @@ def test_audio_plays_before_a_slow_movement_file_has_been_read(qtbot, window, mo
         if r.recording_id != window.recording_id and r.modalities == "audio + body"
     )
     window.browser.select(target)
-    qtbot.waitUntil(lambda: window.playback.ready, timeout=30_000)
-    assert not window.media_ready
-    assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
-    assert "Reading the body movement" in window.skeleton.placeholder.text()
-    window.playback.play()
-    assert window.timeline.playing  # the audio's clock runs already
-    release.set()
+    try:
+        qtbot.waitUntil(lambda: window.playback.ready, timeout=30_000)
+        assert not window.media_ready
+        assert window.skeleton._stack.currentWidget() is window.skeleton.placeholder
+        assert "Reading the body movement" in window.skeleton.placeholder.text()
+        window.playback.play()
+        assert window.timeline.playing  # the audio's clock runs already
+    finally:
+        release.set()  # a failed check must not leave the reader waiting
     qtbot.waitUntil(lambda: window.media_ready, timeout=30_000)
     assert window.session.motion is not None
     assert window.skeleton._stack.currentWidget() is not window.skeleton.placeholder

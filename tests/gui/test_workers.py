@@ -46,3 +46,29 @@ def test_failures_are_reported_not_raised(qtbot):
     qtbot.waitUntil(lambda: bool(failed), timeout=5000)
     runner.shutdown()
     assert "bad input file" in failed[0]
+
+
+def test_a_thread_still_busy_at_shutdown_is_kept_until_it_ends(qtbot):
+    """Qt aborts the process when a running QThread is destroyed; shutdown must not let
+    that happen to a job that ignores its cancel token for a while."""
+    import threading
+
+    from emolab.core.progress import Progress
+    from emolab.gui import workers
+    from emolab.gui.workers import JobRunner
+
+    release = threading.Event()
+
+    def stubborn(_token):
+        yield Progress(0, 1, "busy")
+        release.wait(10)
+        return "done"
+
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.progress, timeout=10_000):  # past its first report
+        runner.start("slow", stubborn)
+    runner.shutdown(timeout_ms=50)
+    assert len(workers._STILL_RUNNING) == 1
+    runner = None  # the runner goes; its busy thread must not
+    release.set()
+    qtbot.waitUntil(lambda: not workers._STILL_RUNNING, timeout=10_000)
