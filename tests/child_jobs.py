@@ -37,3 +37,16 @@ def ignore_cancel(cancel=None):
     yield Progress(0, 1, "busy")
     time.sleep(600)  # never reports again: the parent must terminate it
     return None
+
+
+def slow_then_done(cancel=None):
+    yield Progress(0, 1, "started")
+    time.sleep(0.5)  # does not look at its token: finishes anyway
+    return "finished"
+
+
+def noisy(cancel=None):
+    os.write(1, b"a C library writes to stdout\n")
+    print("and so does a print")
+    yield Progress(0, 1, "working")
+    return {"ok": True}

@@ -37,10 +37,15 @@ def serve() -> None:
     """The child's side (``python -c "...serve()"``): read the pickled call from stdin,
     run it, write every report and the result to stdout as JSON lines; a line
     ``cancel`` on stdin asks the job to stop at its next report."""
+    import os
     import pickle
     import sys
     import threading
 
+    # the protocol owns the real stdout; anything else written to descriptor 1 (C
+    # libraries, imports, subprocesses) goes to stderr instead of corrupting it
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     source = sys.stdin.buffer
     function, args, kwargs = pickle.load(source)  # written by our own parent process
     token = CancelToken()
@@ -52,8 +57,7 @@ def serve() -> None:
         token.cancel()  # the parent went away: stop
 
     threading.Thread(target=listen, daemon=True).start()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    sys.stdout = sys.stderr
 
     def send(kind: str, value: Any) -> None:
         out.write(json.dumps([kind, value]) + "\n")
@@ -65,8 +69,10 @@ def serve() -> None:
             try:
                 p = next(job)
             except StopIteration as stop:
+                token.raise_if_cancelled()  # a result nobody wants any more is not sent
                 send("done", stop.value)
                 return
+            token.raise_if_cancelled()
             send("progress", [p.done, p.total, p.message, p.phase])
     except Cancelled:
         send("cancelled", None)
@@ -95,6 +101,7 @@ def _relay(function, args, kwargs, token: CancelToken) -> Generator[Progress, No
     import subprocess
     import sys
     import threading
+    import time
 
     # a fresh interpreter that imports only what the job needs (never this process's
     # __main__, unlike multiprocessing's spawn)
@@ -117,15 +124,17 @@ def _relay(function, args, kwargs, token: CancelToken) -> Generator[Progress, No
     ]
     for reader in readers:
         reader.start()
-    cancel_sent = False
+    cancel_sent_at: float | None = None
     try:
         pickle.dump((function, args, kwargs), process.stdin)
         process.stdin.flush()
         while True:
-            if token.cancelled and not cancel_sent:
+            if token.cancelled and cancel_sent_at is None:
                 process.stdin.write(b"cancel\n")
                 process.stdin.flush()
-                cancel_sent = True
+                cancel_sent_at = time.monotonic()
+            if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > STOP_GRACE_S:
+                raise Cancelled()  # it did not stop in time: the finally stops it
             try:
                 line = lines.get(timeout=POLL_S)
             except queue.Empty:
@@ -136,7 +145,12 @@ def _relay(function, args, kwargs, token: CancelToken) -> Generator[Progress, No
                 said = f": {last}" if last else ""
                 raise ChildProcessFailed(f"the {name} process ended without a result "
                                          f"(exit code {process.returncode}){said}")  # fmt: skip
-            kind, value = json.loads(line)
+            try:
+                kind, value = json.loads(line)
+            except ValueError:
+                continue  # not the protocol's: stray output is not a failure
+            if cancel_sent_at is not None and kind != "error":
+                raise Cancelled()  # cancelled: neither its progress nor its result counts
             if kind == "progress":
                 yield Progress(*value)
             elif kind == "done":

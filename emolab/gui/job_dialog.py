@@ -28,7 +28,7 @@ class JobDialog(QDialog):
         self.cancel_button = self.buttons.addButton(cancel_text, role.ActionRole)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(lambda: self.jobs.cancel(kind))
+        self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
         self.jobs = JobRunner(self)
         self.jobs.progress.connect(self._progress)
@@ -41,6 +41,11 @@ class JobDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.status.setText(busy)
         self.jobs.start(self.kind, job)
+
+    def cancel(self) -> None:
+        """Stop the job; its results are dropped, so the dialog says so at once."""
+        self.jobs.cancel(self.kind)
+        self.ended(self.cancelled_text())
 
     def _progress(self, _kind, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(total, 1))

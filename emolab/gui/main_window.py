@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
 
         session = self.session
         session.read_active_model()
+        session.apply_study()  # the recordings may have changed (an import, a merge)
         path, rater, model_id = session.project.path, session.rater_id, session.model_id
         study, name = session.study, session.rater_name or ""
         self.browser.set_blind(study.blind)

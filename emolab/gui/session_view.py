@@ -89,6 +89,10 @@ class SessionView:
         elif aspect == "suggestion":
             self.show_suggestion()
         elif aspect == "study":  # blinding, order or condition changed: all of it again
+            blind = s.study.blind  # the project-wide views tell one rater about the others
+            for action in ("export", "next_useful"):
+                w.actions[action].setEnabled(not blind)
+            w.agreement.panel.compute.setEnabled(not blind)
             w.refresh_rows()
             w.rating_form.show_notice(s.notice)
             self.show_rating()

@@ -138,13 +138,13 @@ def _condition(study: str | None) -> str | None:
 def _field_edits(project: Project) -> dict[tuple[int, int, str], tuple[str, str | None]]:
     """(recording id, rater id, field) → (when, study settings) of the edit that set the
     field's current value (its newest edit)."""
+    # the latest by time, then by row: a merge appends older edits with higher ids
     rows = project.execute(
-        "SELECT recording_id, rater_id, field, at, study FROM edit_log WHERE id IN (SELECT "
-        f"MAX(id) FROM edit_log WHERE field IN ({', '.join('?' * len(FIELDS))}) AND rater_id "
-        "IS NOT NULL GROUP BY recording_id, rater_id, field)",
+        "SELECT recording_id, rater_id, field, at, study FROM edit_log WHERE field IN "
+        f"({', '.join('?' * len(FIELDS))}) AND rater_id IS NOT NULL ORDER BY at, id",
         FIELDS,
     )
-    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}  # later rows overwrite
 
 
 def value_rows(project: Project, recordings: Sequence[_Recording] | None = None) -> list[dict]:

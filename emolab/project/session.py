@@ -23,7 +23,7 @@ from emolab.io.motion import MotionClip
 from emolab.project.media_check import media_notice
 from emolab.project.ratings import Edit, Rating, RatingSession
 from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project, Recording, utc_now
-from emolab.project.study import Study, load_study, rater_index, save_study
+from emolab.project.study import Study, load_study, save_study
 from emolab.project.suggestion_view import HIDE_SETTING, SuggestionView, SuggestionVisibility  # noqa: F401
 from emolab.project.timing import TimeMapping
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
@@ -70,7 +70,7 @@ class Session(SuggestionVisibility):
             self.study = load_study(project)
         except EmolabError as exc:
             self.study, self.message = Study(), f"{exc}; not blind, file order"
-        self.condition = self.study.condition_for(0)  # this rater's, once one is set
+        self.condition = self.study.condition_for("")  # this rater's, once one is set
         self.pseudonyms: dict[int, str] = {}  # recording id → its name in a blind study
         self.read_active_model()
 
@@ -96,16 +96,25 @@ class Session(SuggestionVisibility):
             return False
         self.rater_problem = ""
         self.rating_session = RatingSession(self.project, rater_id, self.writes)
-        self._apply_study()
         if self.recording is not None:
             self.rating_session.open_recording(self.recording.id)
-        self.on_change("rating")
+        self.apply_study()
+        self.on_change("study")  # what this rater may see, their order and condition
+        self._reopen()
         return True
 
-    def _apply_study(self) -> None:
-        """This rater's condition and, in a blind study, the names recordings go by."""
-        study, rater = self.study, self.rating_session.rater_id if self.rating_session else -1
-        self.condition = study.condition_for(rater_index(self.project, rater))
+    def _reopen(self) -> None:
+        """Show the open recording again from scratch (another rater, study or condition:
+        other labels may show, another modality may be hidden)."""
+        if self.recording is not None:
+            rid, self.recording = self.recording.id, None
+            self.open_recording(rid)
+
+    def apply_study(self) -> None:
+        """This rater's condition and, in a blind study, the names recordings go by (again
+        after an import or merge changed the recordings)."""
+        study = self.study
+        self.condition = study.condition_for(self.rater_name or "")
         ids = [r[0] for r in self.project.execute("SELECT id FROM recordings ORDER BY key")]
         self.pseudonyms = study.pseudonyms(ids, self.rater_name or "") if study.blind else {}
         if self.rating_session is not None:  # kept with every rating this rater makes
@@ -117,8 +126,9 @@ class Session(SuggestionVisibility):
         """Change the project's study settings (saved at once) and what follows from them."""
         save_study(self.project, study)
         self.study = study
-        self._apply_study()
+        self.apply_study()
         self.on_change("study")
+        self._reopen()
 
     def sees_everything(self) -> bool:
         """False while a blind study hides the open recording's file-name labels, the
@@ -207,8 +217,12 @@ class Session(SuggestionVisibility):
         self.on_change("motion")  # the movement, or that it is still being read
         if not self.awaiting:
             self.media_ready = True
-            if media.problems:
-                self._say("; ".join(media.problems))
+            if media.problems:  # a blind rater is not told file names (they say labels)
+                self._say(
+                    "; ".join(media.problems)
+                    if self.sees_everything()
+                    else f"{len(media.problems)} media file(s) could not be read"
+                )
         elif kind == "audio":
             self._start_motion()  # after the audio is on screen: the parser holds the GIL
 
@@ -282,7 +296,7 @@ class Session(SuggestionVisibility):
             return False
         self.refusal = ""
         self.on_change("rating")
-        if field == "emotion":
+        if field == "emotion" or self.study.blind:
             self.on_change("suggestion")  # a hidden suggestion may show now
         return True
 

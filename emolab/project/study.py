@@ -9,8 +9,8 @@ the modality condition (Qt-free).
   and the rater's name, so each rater always meets the same order and it can be recomputed
   from what the project stores.
 - **Condition**: ``both``, ``audio`` (the movement hidden), ``body`` (the audio muted and
-  its plots hidden), or ``balanced``: raters take audio, body and both in turn, by the
-  order they joined the project.
+  its plots hidden), or ``balanced``: each rater gets one of the three from the seed and
+  their name (the same in every copy of the project, so copies rated apart agree).
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ class Study:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def condition_for(self, rater_index: int) -> str:
-        """The condition of the rater who joined ``rater_index``-th (0 first)."""
+    def condition_for(self, rater: str) -> str:
+        """The condition of rater ``rater``: balanced assigns audio, body or both from the
+        seed and the rater's name, so a rater keeps it in every copy of the project."""
         if self.condition != "balanced":
             return self.condition
-        return ("audio", "body", "both")[rater_index % 3]
+        return ("audio", "body", "both")[zlib.crc32(f"{self.seed}|{rater}".encode()) % 3]
 
     def order_of(self, recording_ids: list[int], rater: str) -> list[int]:
         """``recording_ids`` (in key order) in the order this rater meets them."""
@@ -82,17 +83,12 @@ def save_study(project, study: Study) -> None:
     project.set_setting(STUDY_SETTING, study.to_dict())
 
 
-def rater_index(project, rater_id: int) -> int:
-    """The order in which this rater joined the project (0 first)."""
-    ids = [rid for rid, _ in project.raters()]
-    return ids.index(rater_id) if rater_id in ids else len(ids)
-
-
 def study_row(row, study: Study, name: str | None):
     """One browser row as a rater sees it: under its pseudonym ``name`` in a blind study,
     with nothing from its file name, the model or other raters until they rated it all."""
-    if not study.blind or name is None:
+    if not study.blind:
         return row
+    name = name or "#?"  # a recording newer than the names: blinded all the same
     if row.status == "rated":
         return row._replace(key=f"{name} {row.key}")
     return row._replace(**{**BLINDED_FIELDS, "key": name})

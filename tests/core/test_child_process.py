@@ -83,3 +83,13 @@ def test_a_script_without_a_main_guard_is_not_run_again(tmp_path):
                          timeout=60, cwd=str(Path(child_jobs.__file__).parents[1]))  # fmt: skip
     assert out.stdout.strip() == "2", out.stderr
     assert marker.read_text() == "x"
+
+
+def test_a_cancelled_job_never_returns_its_result():
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        drive(in_child_process(child_jobs.slow_then_done)(token), lambda _p: token.cancel())
+
+
+def test_output_on_the_childs_stdout_does_not_break_the_protocol():
+    assert drive(in_child_process(child_jobs.noisy)(CancelToken())) == {"ok": True}

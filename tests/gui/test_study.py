@@ -46,3 +46,27 @@ def test_study_settings_dialog_saves_to_the_project(qtbot, window, monkeypatch):
     window.actions["study"].trigger()
     assert load_study(window.project) == Study(blind=True, condition="audio")
     assert window.session.condition == "audio"
+
+
+def test_another_rater_does_not_inherit_what_the_first_may_see(qtbot, window):
+    window.session.set_study(Study(blind=True))
+    qtbot.waitUntil(lambda: window.rows_ready and window.media_ready)
+    for field, value in (("emotion", "sad"), ("intensity", 2), ("genuineness", 4)):
+        window.rate(field, value)
+    assert "Hidden in this blind study" not in window.suggestion_panel.message.text()
+    window.set_rater("bob")
+    qtbot.waitUntil(lambda: window.media_ready)
+    assert "blind" in window.rating_form.title.text()
+    assert "Hidden in this blind study" in window.suggestion_panel.message.text()
+    assert not window.suggestion_panel.accept.isVisible()
+    assert not window.actions["export"].isEnabled()
+
+
+def test_cancel_in_the_train_dialog_says_so_at_once(qtbot, window):
+    dialog = window.models.train()
+    qtbot.addWidget(dialog)
+    dialog.start()
+    dialog.cancel_button.click()
+    assert dialog.status.text().startswith("Cancelled")
+    assert dialog.train_button.isEnabled() and not dialog.cancel_button.isEnabled()
+    dialog.close()

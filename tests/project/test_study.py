@@ -19,10 +19,13 @@ def test_random_order_is_fixed_per_rater_and_differs_between_raters():
     assert Study().order_of(ids, "ann") == ids
 
 
-def test_balanced_conditions_take_turns_by_joining_order():
-    study = Study(condition="balanced")
-    assert [study.condition_for(i) for i in range(6)] == ["audio", "body", "both"] * 2
-    assert Study(condition="audio").condition_for(5) == "audio"
+def test_balanced_conditions_come_from_the_raters_name_in_every_copy():
+    study = Study(condition="balanced", seed=3)
+    names = [f"rater{i}" for i in range(60)]
+    given = [study.condition_for(name) for name in names]
+    assert given == [Study(condition="balanced", seed=3).condition_for(n) for n in names]
+    assert {given.count(c) for c in ("audio", "body", "both")} <= set(range(10, 31))
+    assert Study(condition="audio").condition_for("anyone") == "audio"
     with pytest.raises(ValueError, match="unknown condition"):
         Study(condition="video")
 

@@ -184,7 +184,12 @@ class RecordingBrowser(QWidget):
         for i, (field, _) in enumerate(COLUMNS):
             self.table.setColumnHidden(i, blind and field in BLINDED_FIELDS and field != "key")
         for field, box in self.facet_boxes.items():
-            box.setVisible(not (blind and field in BLINDED_FIELDS))
+            hidden = blind and field in BLINDED_FIELDS
+            if hidden:
+                box.setCurrentIndex(0)  # a hidden filter must not go on filtering
+            box.setVisible(not hidden)
+        if blind:
+            self.review.setCurrentIndex(0)
         self.review.setVisible(not blind)
 
     def sizeHint(self) -> QSize:
