@@ -20,7 +20,7 @@ from emolab.project.study import Study
 ORDER_NAMES = {"file": "file order (by key)", "random": "random, per rater (seeded)"}
 CONDITION_NAMES = {"both": "audio and movement", "audio": "audio only (movement hidden)",
                    "body": "movement only (audio muted, its plots hidden)",
-                   "balanced": "balanced: raters take audio, movement, both in turn"}  # fmt: skip
+                   "balanced": "balanced: each rater one of the three (seed and name)"}  # fmt: skip
 
 
 class StudyDialog(QDialog):
