@@ -40,6 +40,23 @@ def clock():
     return ManualClock()
 
 
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_main_thread():
+    """Windows and dialogs of a finished test can sit in reference cycles. If Python's
+    cyclic collector frees them on a worker thread, Qt destroys widgets off the GUI thread
+    and deadlocks against a paint (seen in CI: ~QMenu in a job thread's gc run while the
+    GUI thread painted). So each GUI test's garbage is collected here, on the main thread."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QApplication.processEvents()
+
+
 @pytest.fixture
 def window(qtbot, gui_copy, clock):
     from emolab.gui.main_window import MainWindow
