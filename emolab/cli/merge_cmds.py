@@ -7,10 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emolab.cli.output import say
-
-#: Recordings that cannot be matched listed in full; the rest are counted.
-LISTED_PROBLEMS = 50
+from emolab.cli.output import LISTED_PROBLEMS, say, say_listed  # noqa: F401
 
 
 def add_commands(sub) -> None:
@@ -40,10 +37,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
             reports = merge_projects(project, args.sources)
         except MergeRefused as exc:
             say(f"emolab: error: {exc}", file=sys.stderr)
-            for problem in exc.problems[:LISTED_PROBLEMS]:
-                say(f"  {problem}", file=sys.stderr)
-            if len(exc.problems) > LISTED_PROBLEMS:
-                say(f"  … and {len(exc.problems) - LISTED_PROBLEMS} more", file=sys.stderr)
+            say_listed(exc.problems, file=sys.stderr)
             return 1
     for report in reports:
         for line in report.summary_lines():

@@ -19,6 +19,19 @@ def say(line: object = "", file=None) -> None:
     print(escape_control(str(line)), file=file or sys.stdout)
 
 
+#: Problems (or kept values) listed one per line; the rest are counted.
+LISTED_PROBLEMS = 50
+
+
+def say_listed(items, more: str = "more", file=None) -> None:
+    """Each of the first :data:`LISTED_PROBLEMS` items indented, then how many were left
+    out ("… and N ``more``")."""
+    for item in items[:LISTED_PROBLEMS]:
+        say(f"  {item}", file=file)
+    if len(items) > LISTED_PROBLEMS:
+        say(f"  … and {len(items) - LISTED_PROBLEMS} {more}", file=file)
+
+
 def progress_runner(description: str, quiet: bool = False) -> Callable[[Job[T]], T]:
     """A driver for progress generators: a tqdm bar on a terminal, a few plain lines in a
     log or CI (at 0, 25, 50, 75 and 100 % of each phase), nothing when quiet."""

@@ -7,10 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emolab.cli.output import say
-
-#: Problems of a rejected file listed in full; the rest are counted.
-LISTED_PROBLEMS = 50
+from emolab.cli.output import LISTED_PROBLEMS, say, say_listed  # noqa: F401
 
 
 def add_commands(sub) -> None:
@@ -56,10 +53,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             report = import_ratings(project, args.file)
         except RatingsRejected as exc:
             say(f"emolab: error: {exc}", file=sys.stderr)
-            for problem in exc.problems[:LISTED_PROBLEMS]:
-                say(f"  {problem}", file=sys.stderr)
-            if len(exc.problems) > LISTED_PROBLEMS:
-                say(f"  … and {len(exc.problems) - LISTED_PROBLEMS} more problems", file=sys.stderr)
+            say_listed(exc.problems, "more problems", file=sys.stderr)
             return 1
     for line in report.summary_lines():
         say(line)
@@ -85,8 +79,5 @@ def _cmd_undo_import(args: argparse.Namespace) -> int:
     say(f"Undid import {report.import_id} of {report.file}: {report.restored} values restored.")
     if report.kept:
         say(f"Kept {len(report.kept)} values changed again since the import:")
-        for what in report.kept[:LISTED_PROBLEMS]:
-            say(f"  {what}")
-        if len(report.kept) > LISTED_PROBLEMS:
-            say(f"  … and {len(report.kept) - LISTED_PROBLEMS} more")
+        say_listed(report.kept)
     return 0

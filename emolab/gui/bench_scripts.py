@@ -159,6 +159,20 @@ print(json.dumps({
 """
 
 
+#: A 5 ms GUI-thread heartbeat: ``gaps`` holds the seconds between beats once ``heart``
+#: is started (and ``last[0]`` set to the start), so the longest gap is the longest stall.
+HEARTBEAT = """
+gaps, last = [], [time.perf_counter()]
+def beat():
+    now = time.perf_counter()
+    gaps.append(now - last[0])
+    last[0] = now
+heart = QTimer()
+heart.setInterval(5)
+heart.timeout.connect(beat)
+"""
+
+
 BIG_SCRIPT = """
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -171,15 +185,7 @@ window = MainWindow(use_audio=False, predict_delay_ms=10**9)  # the list alone i
 window.resize(1400, 860)
 window.show()
 app.processEvents()
-gaps, last = [], [time.perf_counter()]
-def beat():
-    now = time.perf_counter()
-    gaps.append(now - last[0])
-    last[0] = now
-heart = QTimer()
-heart.setInterval(5)
-heart.timeout.connect(beat)
-heart.start()
+""" + HEARTBEAT + """heart.start()
 last[0] = start = time.perf_counter()
 window.open_project(Path(sys.argv[1]), rater="bench")
 app.processEvents()
@@ -233,15 +239,7 @@ window.wait_for_media()
 dialog = window.models.train()
 dialog.fusion.setCurrentText(sys.argv[2])
 app.processEvents()
-gaps, last = [], [time.perf_counter()]
-def beat():
-    now = time.perf_counter()
-    gaps.append(now - last[0])
-    last[0] = now
-heart = QTimer()
-heart.setInterval(5)
-heart.timeout.connect(beat)
-last[0] = start = time.perf_counter()
+""" + HEARTBEAT + """last[0] = start = time.perf_counter()
 heart.start()
 dialog.start()
 loop = QEventLoop()
