@@ -149,8 +149,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.path.name}{' [read-only]' * project.read_only} — emolab")
         self.status.data_badge.setText("SYNTHETIC demo data" if project.synthetic else "")
         self.actions["hide_suggestions"].setChecked(self.session.hide_suggestions)
+        # the rater's study view lists the rows (the one listing of this project)
         self.set_rater(rater or gui_settings.value("rater") or ask_rater(self))
-        self.refresh_rows(first_page=True)
         self.models.refresh()
         QTimer.singleShot(self.predict_delay_ms, self.start_prediction)
         return True
@@ -189,8 +189,7 @@ class MainWindow(QMainWindow):
         self.status.rater_label.setText(f"rater: {name}{problem}")
 
     def switch_rater(self) -> None:
-        self.set_rater(ask_rater(self))
-        self.refresh_rows()
+        self.set_rater(ask_rater(self))  # lists the rows again, as this rater sees them
 
     def refresh_rows(self, first_page: bool = False) -> None:
         """Re-read the browser's rows in a worker (~1 s at 100,000 recordings); the list on

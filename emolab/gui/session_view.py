@@ -93,7 +93,7 @@ class SessionView:
             for action in ("export", "next_useful"):
                 w.actions[action].setEnabled(not blind)
             w.agreement.panel.compute.setEnabled(not blind)
-            w.refresh_rows()
+            w.refresh_rows(first_page=True)  # also the one listing of a newly opened project
             w.rating_form.show_notice(s.notice)
             self.show_rating()
             self.show_suggestion()

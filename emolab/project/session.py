@@ -92,7 +92,7 @@ class Session(SuggestionVisibility):
             self.rating_session = None
             self.rater_problem = exc.reason
             self._say(f"Cannot rate as {name}: {exc.reason}")
-            self.on_change("rating")
+            self.on_change("study")  # the list and the form, as anyone may see them
             return False
         self.rater_problem = ""
         self.rating_session = RatingSession(self.project, rater_id, self.writes)
