@@ -173,7 +173,8 @@ heart.timeout.connect(beat)
 """
 
 
-BIG_SCRIPT = """
+BIG_SCRIPT = (
+    """
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
@@ -185,7 +186,9 @@ window = MainWindow(use_audio=False, predict_delay_ms=10**9)  # the list alone i
 window.resize(1400, 860)
 window.show()
 app.processEvents()
-""" + HEARTBEAT + """heart.start()
+"""
+    + HEARTBEAT
+    + """heart.start()
 last[0] = start = time.perf_counter()
 window.open_project(Path(sys.argv[1]), rater="bench")
 app.processEvents()
@@ -222,9 +225,11 @@ print(json.dumps({
 window.jobs.shutdown()
 window.close()
 """
+)
 
 
-TRAIN_SCRIPT = """
+TRAIN_SCRIPT = (
+    """
 import json, os, statistics, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
@@ -239,7 +244,9 @@ window.wait_for_media()
 dialog = window.models.train()
 dialog.fusion.setCurrentText(sys.argv[2])
 app.processEvents()
-""" + HEARTBEAT + """last[0] = start = time.perf_counter()
+"""
+    + HEARTBEAT
+    + """last[0] = start = time.perf_counter()
 heart.start()
 dialog.start()
 loop = QEventLoop()
@@ -261,3 +268,4 @@ window.jobs.shutdown()
 dialog.close()
 window.close()
 """
+)
