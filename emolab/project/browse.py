@@ -9,12 +9,14 @@ view formats only the rows it draws.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator
 from pathlib import Path
 from typing import NamedTuple
 
 from emolab.core.progress import CancelToken, Progress
 from emolab.project.agreement import validity_sql
+from emolab.project.forms import RatingForm
 from emolab.project.ratings import rating_status_sql
 from emolab.project.store import Project
 from emolab.project.study import Study, study_rows
@@ -58,7 +60,7 @@ WHERE rk = 1
 GROUP BY recording_id"""
 
 
-def _rows_sql(ratings_where: str, rest: str) -> str:
+def _rows_sql(ratings_where: str, rest: str, form: RatingForm | None = None) -> str:
     """The browser's query, with validity aggregated over the ratings ``ratings_where``
     selects (see :func:`validity_sql`), then ``rest`` (WHERE, ORDER BY …)."""
     return f"""
@@ -67,7 +69,7 @@ SELECT r.id, r.key, p.code, COALESCE(r.emotion, ''), COALESCE(r.intensity, ''),
        CASE WHEN ma.id IS NOT NULL AND mb.id IS NOT NULL THEN 'audio + body'
             WHEN ma.id IS NOT NULL THEN 'audio' WHEN mb.id IS NOT NULL THEN 'body'
             ELSE '' END,
-       {rating_status_sql("t")},
+       {rating_status_sql("t", form)},
        COALESCE(t.emotion, ''), COALESCE(s.label, ''), s.confidence,
        v.validity, COALESCE(v.raters, 0), k.agreement, COALESCE(k.consensus, '')
 FROM recordings r
@@ -81,15 +83,21 @@ LEFT JOIN ({consensus_sql(ratings_where)}) k ON k.recording_id = r.id
 {rest}"""
 
 
-# Every row: the raters' agreement is aggregated once and joined.
-_ALL_SQL = _rows_sql("1", "ORDER BY r.key")
-# One row, or the first page in key order: only the ratings of the rows returned are
-# aggregated, and the key index streams the page without sorting.
-_ONE_SQL = _rows_sql("x.recording_id = :recording", "WHERE r.id = :recording")
-_FIRST_SQL = _rows_sql(
-    "x.recording_id IN (SELECT id FROM recordings ORDER BY key LIMIT :limit)",
-    "ORDER BY r.key LIMIT :limit",
-)
+@functools.lru_cache(maxsize=8)
+def _queries(form: RatingForm) -> tuple[str, str, str]:
+    """The browser's queries (every row, one row, the first page) for a rating form."""
+    # every row: the raters' agreement is aggregated once and joined; one row, or the
+    # first page in key order: only the ratings of the rows returned are aggregated, and
+    # the key index streams the page without sorting
+    return (
+        _rows_sql("1", "ORDER BY r.key", form),
+        _rows_sql("x.recording_id = :recording", "WHERE r.id = :recording", form),
+        _rows_sql(
+            "x.recording_id IN (SELECT id FROM recordings ORDER BY key LIMIT :limit)",
+            "ORDER BY r.key LIMIT :limit",
+            form,
+        ),
+    )
 
 
 def browser_rows(
@@ -102,7 +110,8 @@ def browser_rows(
         "model": model_id if model_id is not None else -1,
         "recording": recording_id,
     }
-    sql = _ALL_SQL if recording_id is None else _ONE_SQL
+    every, one, _first = _queries(RatingForm.of(project))
+    sql = every if recording_id is None else one
     return list(map(BrowserRow._make, project.execute(sql, params)))
 
 
@@ -116,7 +125,7 @@ def first_browser_rows(
         "model": model_id if model_id is not None else -1,
         "limit": limit,
     }
-    return list(map(BrowserRow._make, project.execute(_FIRST_SQL, params)))
+    return list(map(BrowserRow._make, project.execute(_queries(RatingForm.of(project))[2], params)))
 
 
 def load_browser_rows(

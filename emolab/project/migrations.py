@@ -151,6 +151,35 @@ ALTER TABLE edit_log ADD COLUMN study TEXT;
 """
 
 
+# Format 4: rating forms as data and segment labels. ``rating_values`` holds the fields of
+# a project's rating form that are not columns of ``ratings`` (one row per recording, rater
+# and field; the value as text). ``segments`` holds time-range labels (ELAN-style tiers):
+# a rater's range of the recording's audio time with the form's values for it (JSON); a
+# deleted segment's row goes, its history stays in the edit log (field ``segment:UID``).
+_V4 = """
+CREATE TABLE rating_values (
+    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    field TEXT NOT NULL,
+    value TEXT,
+    updated_at TEXT NOT NULL,
+    study TEXT,
+    PRIMARY KEY (recording_id, rater_id, field)
+);
+CREATE TABLE segments (
+    uid TEXT PRIMARY KEY,
+    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    start REAL NOT NULL,                -- seconds of audio time
+    end REAL NOT NULL CHECK (end > start),
+    fields TEXT NOT NULL DEFAULT '{}',  -- JSON {field key: value}
+    updated_at TEXT NOT NULL,
+    study TEXT
+);
+CREATE INDEX segments_recording ON segments(recording_id, rater_id);
+"""
+
+
 def _statements(script: str) -> list[str]:
     """A schema script as complete statements (triggers keep their inner semicolons)."""
     statements, current = [], ""
@@ -176,5 +205,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V1),
     _script(_V2),
     _script(_V3),
+    _script(_V4),
 ]
 LATEST_VERSION = len(MIGRATIONS)

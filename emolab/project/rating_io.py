@@ -25,6 +25,7 @@ from pathlib import Path
 
 from emolab.core.errors import ProjectError
 from emolab.project.errors import describe_sqlite_error
+from emolab.project.forms import RatingForm
 from emolab.project.rating_rows import (  # noqa: F401  (the public names live on here too)
     COLUMNS,
     REQUIRED,
@@ -102,7 +103,7 @@ def import_ratings(
     path = Path(path)
     header, table = read_table(path)
     good, problems = check_rows(
-        header, table, RecordingIndex.of(project), labels or LabelScheme.load()
+        header, table, RecordingIndex.of(project), labels or RatingForm.of(project)
     )
     if problems:
         raise RatingsRejected(path, problems, len(table))
@@ -113,7 +114,7 @@ def import_ratings(
         for row in good:
             rater_id = raters.get(row.rater)
             old = get_rating(project, row.recording_id, rater_id) if rater_id else None
-            changed = [f for f, v in row.values.items() if old is None or getattr(old, f) != v]
+            changed = [f for f, v in row.values.items() if old is None or old.value(f) != v]
             if changed:
                 changes.append((row, changed))
                 if old is None or old.updated_at is None:
@@ -137,7 +138,7 @@ def import_ratings(
         added = tuple(sorted({r.rater for r, _ in changes if r.rater not in raters}))
         for row, changed in changes:
             rater_id = project.ensure_rater(row.rater)
-            for name in (f for f in VALUE_FIELDS if f in changed):
+            for name in dict.fromkeys(f for f in (*VALUE_FIELDS, *row.values) if f in changed):
                 set_field(
                     project,
                     row.recording_id,
@@ -196,9 +197,11 @@ class UndoReport:
     kept: tuple[str, ...]  # values changed again since the import, left as they are
 
 
-def _typed(field_name: str, text: str | None) -> object:
-    if text is None or field_name not in ("intensity", "genuineness"):
+def _typed(field_name: str, text: str | None, form: RatingForm) -> object:
+    if text is None or field_name not in ("intensity", "genuineness", *form.keys):
         return text
+    if form.has(field_name):
+        return form.field(field_name).typed(text)
     return int(text)
 
 
@@ -234,9 +237,10 @@ def undo_import(project: Project, which: int | str | Path, at: str | None = None
             project, at, UNDO_FIELD, "undo-import", {"import": record.id, "file": record.file}
         )
         keys = dict(project.execute("SELECT id, key FROM recordings").fetchall())
+        form = RatingForm.of(project)
         for recording_id, rater_id, name, old, new in edits:
-            now = getattr(get_rating(project, recording_id, rater_id), name)
-            if now != _typed(name, new):
+            now = get_rating(project, recording_id, rater_id, form).value(name)
+            if now != _typed(name, new, form):
                 key = keys.get(recording_id, f"recording {recording_id}")
                 kept.append(f"{name} of {key} by {names.get(rater_id, rater_id)}")
                 continue
@@ -246,7 +250,7 @@ def undo_import(project: Project, which: int | str | Path, at: str | None = None
                 recording_id,
                 rater_id,
                 name,
-                _typed(name, old),
+                _typed(name, old, form),
                 source=f"undo-{prefix}{record.file}",
                 at=at,
                 origin=origin,
@@ -256,21 +260,45 @@ def undo_import(project: Project, which: int | str | Path, at: str | None = None
             if (recording_id, names.get(rater_id)) in record.created:
                 project.execute(
                     "DELETE FROM ratings WHERE recording_id = ? AND rater_id = ? AND emotion IS "
-                    "NULL AND intensity IS NULL AND genuineness IS NULL AND notes = ''",
+                    "NULL AND intensity IS NULL AND genuineness IS NULL AND notes = '' AND NOT "
+                    "EXISTS (SELECT 1 FROM rating_values v WHERE v.recording_id = "
+                    "ratings.recording_id AND v.rater_id = ratings.rater_id AND v.value IS NOT "
+                    "NULL)",
                     (recording_id, rater_id),
                 )  # a rating the import made, now empty again
     return UndoReport(record.id, record.file, restored, tuple(kept))
 
 
+def table_columns(project: Project) -> tuple[str, ...]:
+    """The ratings CSV's columns: :data:`COLUMNS`, then the project form's other fields."""
+    return (*COLUMNS, *(f.key for f in RatingForm.of(project).extra))
+
+
 def rating_table(project: Project) -> list[dict[str, object]]:
     """Every rating with a value, sorted by recording key then rater, as CSV rows."""
+    extra = RatingForm.of(project).extra
+    values: dict[tuple[int, int], dict[str, str]] = {}
+    if extra:
+        for rid, rater, name, text in project.execute(
+            "SELECT recording_id, rater_id, field, value FROM rating_values WHERE value IS NOT NULL"
+        ):
+            values.setdefault((rid, rater), {})[name] = text
     rows = project.execute(
         "SELECT r.key, a.name, t.emotion, t.intensity, t.genuineness, t.notes, t.updated_at, "
-        "t.emotion_source FROM ratings t JOIN recordings r ON r.id = t.recording_id "
+        "t.emotion_source, t.recording_id, t.rater_id FROM ratings t "
+        "JOIN recordings r ON r.id = t.recording_id "
         "JOIN raters a ON a.id = t.rater_id WHERE t.emotion IS NOT NULL OR t.intensity IS NOT "
-        "NULL OR t.genuineness IS NOT NULL OR t.notes != '' ORDER BY r.key, a.name"
+        "NULL OR t.genuineness IS NOT NULL OR t.notes != '' OR EXISTS (SELECT 1 FROM "
+        "rating_values v WHERE v.recording_id = t.recording_id AND v.rater_id = t.rater_id "
+        "AND v.value IS NOT NULL) ORDER BY r.key, a.name"
     )
-    return [dict(zip(COLUMNS, [_cell(v) for v in row], strict=True)) for row in rows]
+    table = []
+    for row in rows:
+        cells = dict(zip(COLUMNS, [_cell(v) for v in row[:8]], strict=True))
+        mine = values.get((row[8], row[9]), {})
+        cells.update({f.key: _cell(mine.get(f.key)) for f in extra})
+        table.append(cells)
+    return table
 
 
 def _cell(value: object) -> object:
@@ -292,7 +320,7 @@ def export_ratings(project: Project, path: str | Path) -> int:
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         with temporary.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, COLUMNS)
+            writer = csv.DictWriter(out, table_columns(project))
             writer.writeheader()
             writer.writerows(rows)
         os.replace(temporary, path)

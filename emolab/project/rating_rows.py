@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable
 from contextlib import suppress
@@ -15,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PureWindowsPath
 
-from emolab.core.errors import CorruptFile, EmolabError, EmptyFile
+from emolab.core.errors import CorruptFile, EmolabError, EmptyFile, ProjectError
 from emolab.core.text import for_display
 from emolab.io.naming import NamingScheme, load_scheme
+from emolab.project.forms import RatingForm
 from emolab.project.ratings import MAX_NOTE_CHARS
 from emolab.project.store import MAX_NAME_CHARS, Project
-from emolab.resources import resource_path
 
 COLUMNS = ("recording", "rater", "emotion", "intensity", "genuineness", "notes", "time", "source")
 REQUIRED = COLUMNS[:5]
@@ -77,25 +76,8 @@ class RatingsRejected(EmolabError):
         )
 
 
-@dataclass(frozen=True)
-class LabelScheme:
-    """The emotions a rater chooses from and the range (min, max) of each scale."""
-
-    emotions: tuple[str, ...]
-    scales: dict[str, tuple[int, int]]
-
-    @classmethod
-    def load(cls, path: Path | None = None) -> LabelScheme:
-        """A label scheme JSON file (default: the bundled ``labels/default.json``)."""
-        path = path or resource_path("labels", "default.json")
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            scales = {
-                s: (int(data[s]["min"]), int(data[s]["max"])) for s in ("intensity", "genuineness")
-            }
-            return cls(tuple(str(e) for e in data["emotions"]), scales)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise CorruptFile(f"is not a label scheme: {exc}", path) from exc
+#: The label scheme a ratings CSV is checked against: a project's rating form.
+LabelScheme = RatingForm
 
 
 @dataclass(frozen=True)
@@ -228,7 +210,7 @@ def _check_row(
     number: int,
     cell: dict[str, str],
     index: RecordingIndex,
-    labels: LabelScheme,
+    labels: RatingForm,
 ) -> tuple[RatingRow | None, list[RowProblem]]:
     """One row's values (None when the row has a problem) and its problems."""
     found: list[RowProblem] = []
@@ -258,11 +240,22 @@ def _check_row(
                     f"is not a label of the scheme ({', '.join(labels.emotions)})",
                 )
             )
-    for scale, (low, high) in labels.scales.items():
+    default = RatingForm.default()
+    for scale in ("intensity", "genuineness"):
+        spec = labels.field(scale) if labels.has(scale) else default.field(scale)
         if text := cell[scale].strip():
-            values[scale], why = _whole_number(text, low, high)
+            values[scale], why = _whole_number(text, spec.low, spec.high)
             if why:
                 found.append(RowProblem(number, scale, text, why))
+    for extra in labels.extra:
+        text = cell.get(extra.key, "")
+        text = unquote(text) if extra.type == "text" else text.strip()
+        if not text:
+            continue
+        try:
+            values[extra.key] = extra.check(text)
+        except ProjectError as exc:
+            found.append(RowProblem(number, extra.key, text[:40], str(exc)))
     if len(notes := unquote(cell.get("notes", ""))) > MAX_NOTE_CHARS:
         found.append(
             RowProblem(
@@ -295,7 +288,7 @@ def check_rows(
     header: list[str],
     rows: Iterable[tuple[int, list[str]]],
     index: RecordingIndex,
-    labels: LabelScheme,
+    labels: RatingForm,
 ) -> tuple[list[RatingRow], list[RowProblem]]:
     """Every row checked: the rows to import, and every problem found (in row order)."""
     good: list[RatingRow] = []

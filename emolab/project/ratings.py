@@ -5,38 +5,60 @@ keeps the whole history."""
 
 from __future__ import annotations
 
-import itertools
+import json
+import math
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from emolab.core.errors import ProjectError
+from emolab.project.forms import CORE, RatingForm
 from emolab.project.schema import utc_now
 from emolab.project.store import Project
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
-FIELDS = ("emotion", "intensity", "genuineness", "notes")
-#: The choices a rater makes for a recording; notes are optional.
+#: The fields kept as columns of ``ratings`` (a project's form may add others; see
+#: :mod:`emolab.project.forms`).
+FIELDS = CORE
+#: The choices of the default form; a project's form says which fields are required.
 CHOICES = ("emotion", "intensity", "genuineness")
+#: Edit-log field of a segment label: ``segment:UID``.
+SEGMENT_PREFIX = "segment:"
 
 
-def rating_status(made: Sequence[bool]) -> str:
-    """'rated' (complete) if every one of :data:`CHOICES` is made, 'partial' if some are."""
-    if all(made):
+def is_segment_field(name: str) -> bool:
+    return name.startswith(SEGMENT_PREFIX)
+
+
+def rating_status(made: Sequence[bool], judged: Sequence[bool] | None = None) -> str:
+    """'rated' (complete) when every required field is made (``made``), 'partial' when
+    any judgement (``judged``, by default ``made``) is, else 'unrated'."""
+    judged = made if judged is None else judged
+    if made and all(made):
         return "rated"
-    return "partial" if any(made) else "unrated"
+    return "partial" if any(judged) else "unrated"
 
 
-def rating_status_sql(alias: str) -> str:
-    """:func:`rating_status` of the ``ratings`` row ``alias`` as an SQL expression."""
-    # tabulated from rating_status for every combination of choices made, so the browser's
-    # query and Rating.complete cannot disagree (a row a LEFT JOIN did not find: none made)
-    made = " + ".join(f"({alias}.{c} IS NOT NULL) * {1 << i}" for i, c in enumerate(CHOICES))
-    answers = " ".join(
-        f"WHEN {sum(1 << i for i, m in enumerate(combo) if m)} THEN '{rating_status(combo)}'"
-        for combo in itertools.product((False, True), repeat=len(CHOICES))
-    )
-    return f"CASE {made} {answers} END"
+def _made_sql(alias: str, key: str, form: RatingForm) -> str:
+    if key in CORE:
+        if key == "notes":
+            return f"(COALESCE({alias}.notes, '') != '')"
+        return f"({alias}.{key} IS NOT NULL)"
+    return (f"EXISTS (SELECT 1 FROM rating_values rv WHERE rv.recording_id = "
+            f"{alias}.recording_id AND rv.rater_id = {alias}.rater_id AND rv.field = "
+            f"'{key}' AND rv.value IS NOT NULL AND rv.value != '')")  # fmt: skip
+
+
+def rating_status_sql(alias: str, form: RatingForm | None = None) -> str:
+    """:func:`rating_status` of the ``ratings`` row ``alias`` as an SQL expression, for
+    the project's rating form (keys are checked identifiers, so they are inlined)."""
+    form = form or RatingForm.default()
+    required = [_made_sql(alias, k, form) for k in form.required]
+    judged = [_made_sql(alias, f.key, form) for f in form.judged] or ["0"]
+    rated = " AND ".join(required) if required else "0"
+    return (f"CASE WHEN {alias}.recording_id IS NULL THEN 'unrated' WHEN {rated} THEN 'rated' "
+            f"WHEN {' OR '.join(judged)} THEN 'partial' ELSE 'unrated' END")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,11 +72,34 @@ class Rating:
     emotion_source: str = "human"
     source_model_id: int | None = None
     updated_at: str | None = None
+    #: the form's other fields that hold a value: ((key, value), ...)
+    values: tuple[tuple[str, object], ...] = ()
+    #: the form's required fields and its judgements (not free text)
+    required: tuple[str, ...] = CHOICES
+    judged: tuple[str, ...] = CHOICES
+
+    def value(self, key: str) -> object:
+        """A field's value (None when not given; notes: "")."""
+        if key in CORE:
+            return getattr(self, key)
+        return dict(self.values).get(key)
+
+    def made(self, key: str) -> bool:
+        value = self.value(key)
+        return value is not None and value != ""
+
+    def with_value(self, key: str, value: object) -> Rating:
+        if key in CORE:
+            return replace(self, **{key: value})
+        values = dict(self.values)
+        values[key] = value
+        return replace(self, values=tuple((k, v) for k, v in values.items() if v is not None))
 
     @property
     def status(self) -> str:
         """'rated', 'partial' or 'unrated' (see :func:`rating_status`)."""
-        return rating_status([getattr(self, c) is not None for c in CHOICES])
+        return rating_status([self.made(k) for k in self.required],
+                             [self.made(k) for k in self.judged])  # fmt: skip
 
     @property
     def complete(self) -> bool:
@@ -74,15 +119,100 @@ class Edit:
     new_origin: tuple[str, int | None] = ("human", None)
 
 
-def get_rating(project: Project, recording_id: int, rater_id: int) -> Rating:
+def get_rating(project: Project, recording_id: int, rater_id: int,
+               form: RatingForm | None = None) -> Rating:  # fmt: skip
+    """A rater's rating of a recording, with the project's form's other fields."""
+    form = form or RatingForm.of(project)
+    shape = {"required": form.required, "judged": tuple(f.key for f in form.judged)}
     row = project.execute(
         "SELECT emotion, intensity, genuineness, notes, emotion_source, source_model_id, "
         "updated_at FROM ratings WHERE recording_id = ? AND rater_id = ?",
         (recording_id, rater_id),
     ).fetchone()
     if row is None:
-        return Rating(recording_id, rater_id)
-    return Rating(recording_id, rater_id, *row)
+        return Rating(recording_id, rater_id, **shape)
+    values: tuple[tuple[str, object], ...] = ()
+    if form.extra:
+        stored = dict(project.execute(
+            "SELECT field, value FROM rating_values WHERE recording_id = ? AND rater_id = ? "
+            "AND value IS NOT NULL", (recording_id, rater_id)).fetchall())  # fmt: skip
+        values = tuple((f.key, f.typed(stored[f.key])) for f in form.extra if f.key in stored)
+    return Rating(recording_id, rater_id, *row, values=values, **shape)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A time-range label: a rater's range of the recording (seconds of audio time) with
+    values of the form's segment fields."""
+
+    uid: str
+    recording_id: int
+    rater_id: int
+    start: float
+    end: float
+    fields: tuple[tuple[str, object], ...] = ()
+
+    def value(self, key: str) -> object:
+        return dict(self.fields).get(key)
+
+    def state(self) -> dict:
+        """What the edit log keeps of it (JSON)."""
+        return {"start": self.start, "end": self.end, "fields": dict(self.fields)}
+
+
+def segment_state_json(state: dict | None) -> str | None:
+    return None if state is None else json.dumps(state, sort_keys=True, ensure_ascii=False)
+
+
+def check_segment(state: object, form: RatingForm) -> dict | None:
+    """A segment's state (start, end, fields) as stored, or ProjectError saying why not."""
+    if state is None:
+        return None
+    if isinstance(state, str):
+        try:
+            state = json.loads(state)
+        except ValueError:
+            raise ProjectError("a segment's stored state is not JSON") from None
+    if not isinstance(state, dict):
+        raise ProjectError("a segment is a start, an end and values")
+    try:
+        start, end = float(state["start"]), float(state["end"])
+    except (KeyError, TypeError, ValueError):
+        raise ProjectError("a segment needs a start and an end time in seconds") from None
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
+        raise ProjectError(f"a segment must end after it starts (not {start:g}–{end:g} s)")
+    fields = state.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ProjectError("a segment's values must be a mapping of field to value")
+    checked = {}
+    for key, value in fields.items():
+        f = form.field(str(key))
+        if not f.segment:
+            raise ProjectError(f"'{key}' is asked of whole recordings, not of segments")
+        value = f.check(value)
+        if value is not None and value != "":
+            checked[f.key] = value
+    return {"start": round(start, 4), "end": round(end, 4), "fields": checked}
+
+
+def segments(project: Project, recording_id: int, rater_id: int | None = None) -> list[Segment]:
+    """The recording's segments (one rater's, or everyone's) by start time."""
+    sql = ("SELECT uid, recording_id, rater_id, start, end, fields FROM segments "
+           "WHERE recording_id = ?")  # fmt: skip
+    params: tuple = (recording_id,)
+    if rater_id is not None:
+        sql += " AND rater_id = ?"
+        params += (rater_id,)
+    out = []
+    for uid, rid, rater, start, end, fields in project.execute(
+        sql + " ORDER BY start, uid", params
+    ):
+        try:
+            values = json.loads(fields)
+        except ValueError:
+            values = {}
+        out.append(Segment(uid, rid, rater, start, end, tuple(values.items())))
+    return out
 
 
 #: Longest note a rating keeps (characters); longer text is refused with a message.
@@ -91,28 +221,134 @@ MAX_NOTE_CHARS = 10_000
 MAX_LABEL_CHARS = 64
 
 
-def _check(field: str, value: object) -> object:
-    if field not in FIELDS:
-        raise ProjectError(f"'{field}' is not a rating field")
-    if field in ("intensity", "genuineness") and value is not None:
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise ProjectError(f"{field} must be a whole number 1–5, not {value!r:.20}") from None
-        if not 1 <= value <= 5:
-            raise ProjectError(f"{field} must be 1–5, not {value}")
-    if field == "notes":
-        value = "" if value is None else str(value)
-        if len(value) > MAX_NOTE_CHARS:
-            raise ProjectError(
-                f"a note is limited to {MAX_NOTE_CHARS:,} characters (this one has "
-                f"{len(value):,}); it was not saved"
-            )
-    if field == "emotion" and value is not None:
-        value = str(value)
-        if not value or len(value) > MAX_LABEL_CHARS or not value.isprintable():
-            raise ProjectError(f"an emotion label must be 1–{MAX_LABEL_CHARS} printable characters")
-    return value
+def _check(field: str, value: object, form: RatingForm | None = None) -> object:
+    """``value`` as stored for ``field`` of ``form`` (by default the default form), or a
+    ProjectError saying why not. The core fields are checked even when the project's form
+    does not ask them (imported or merged ratings)."""
+    form = form or RatingForm.default()
+    if is_segment_field(field):
+        return check_segment(value, form)
+    if field in CORE:
+        if field in ("intensity", "genuineness") and value is not None and value != "":
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ProjectError(
+                    f"{field} must be a whole number 1–5, not {value!r:.20}") from None  # fmt: skip
+            if not 1 <= number <= 5:
+                raise ProjectError(f"{field} must be 1–5, not {number}")
+        if field == "notes":
+            value = "" if value is None else str(value)
+            if len(value) > MAX_NOTE_CHARS:
+                raise ProjectError(
+                    f"a note is limited to {MAX_NOTE_CHARS:,} characters (this one has "
+                    f"{len(value):,}); it was not saved"
+                )
+            return value
+        if field == "emotion" and value is not None:
+            value = str(value)
+            if not value or len(value) > MAX_LABEL_CHARS or not value.isprintable():
+                limit = MAX_LABEL_CHARS
+                raise ProjectError(f"an emotion label must be 1–{limit} printable characters")
+        if form.has(field):
+            return form.field(field).check(value)
+        return RatingForm.default().field(field).check(value)
+    if not form.has(field):
+        raise ProjectError(f"'{field}' is not a field of this project's rating form")
+    return form.field(field).check(value)
+
+
+def new_segment_uid() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _segment_uid(field: str) -> str:
+    return field[len(SEGMENT_PREFIX) :]
+
+
+def _stored_segment(project: Project, uid: str) -> dict | None:
+    row = project.execute("SELECT start, end, fields FROM segments WHERE uid = ?",
+                          (uid,)).fetchone()  # fmt: skip
+    if row is None:
+        return None
+    return {"start": row[0], "end": row[1], "fields": json.loads(row[2] or "{}")}
+
+
+def _write_segment(project: Project, uid: str, recording_id: int, rater_id: int,
+                   state: dict | None, at: str, study: str | None) -> None:  # fmt: skip
+    if state is None:
+        project.execute("DELETE FROM segments WHERE uid = ?", (uid,))
+        return
+    owner = project.execute("SELECT recording_id, rater_id FROM segments WHERE uid = ?",
+                            (uid,)).fetchone()  # fmt: skip
+    if owner is not None and tuple(owner) != (recording_id, rater_id):
+        raise ProjectError("a segment belongs to one rater's rating of one recording")
+    project.execute(
+        "INSERT INTO segments(uid, recording_id, rater_id, start, end, fields, updated_at, study) "
+        "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(uid) DO UPDATE SET start = excluded.start, "
+        "end = excluded.end, fields = excluded.fields, updated_at = excluded.updated_at, "
+        "study = excluded.study",
+        (uid, recording_id, rater_id, state["start"], state["end"],
+         json.dumps(state["fields"], sort_keys=True, ensure_ascii=False), at, study),
+    )  # fmt: skip
+
+
+def stored_value(project: Project, recording_id: int, rater_id: int, field: str,
+                 form: RatingForm | None = None) -> object:  # fmt: skip
+    """The value ``field`` holds now (a segment: its state dict, or None)."""
+    if is_segment_field(field):
+        return _stored_segment(project, _segment_uid(field))
+    if field in CORE:
+        return getattr(get_rating(project, recording_id, rater_id, form), field)
+    row = project.execute(
+        "SELECT value FROM rating_values WHERE recording_id = ? AND rater_id = ? AND field = ?",
+        (recording_id, rater_id, field)).fetchone()  # fmt: skip
+    if row is None:
+        return None
+    form = form or RatingForm.of(project)
+    return form.field(field).typed(row[0]) if form.has(field) else row[0]
+
+
+def logged_text(field: str, value: object) -> str | None:
+    """A value as the edit log writes it."""
+    if value is None:
+        return None
+    if is_segment_field(field):
+        return segment_state_json(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def write_value(project: Project, recording_id: int, rater_id: int, field: str, value: object,
+                at: str, study: str | None,
+                origin: tuple[str, int | None] | None = None) -> None:  # fmt: skip
+    """Put a checked value in its place (inside the caller's transaction), without
+    logging it: a column of ``ratings``, a row of ``rating_values`` or of ``segments``."""
+    if is_segment_field(field):
+        _write_segment(project, _segment_uid(field), recording_id, rater_id, value, at, study)  # type: ignore[arg-type]
+        return
+    project.execute(
+        "INSERT INTO ratings(recording_id, rater_id, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(recording_id, rater_id) DO NOTHING",
+        (recording_id, rater_id, at),
+    )
+    if field in CORE:
+        assignments = f"{field} = ?, updated_at = ?, study = ?"
+        params: list = [value, at, study]
+        if field == "emotion":
+            assignments += ", emotion_source = ?, source_model_id = ?"
+            params += list(origin or ("human", None))
+    else:
+        project.execute(
+            "INSERT INTO rating_values(recording_id, rater_id, field, value, updated_at, study) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(recording_id, rater_id, field) DO UPDATE SET "
+            "value = excluded.value, updated_at = excluded.updated_at, study = excluded.study",
+            (recording_id, rater_id, field, None if value is None else str(value), at, study),
+        )
+        assignments, params = "updated_at = ?, study = ?", [at, study]
+    project.execute(
+        f"UPDATE ratings SET {assignments} WHERE recording_id = ? AND rater_id = ?",
+        (*params, recording_id, rater_id),
+    )
 
 
 def set_field(
@@ -135,33 +371,20 @@ def set_field(
     says it (a model for an accepted suggestion, else a human). ``study``: the study
     settings the rater works under (JSON), kept with the rating and the edit.
     """
-    value = _check(field, value)
+    form = RatingForm.of(project)
+    value = _check(field, value, form)
     at = at or utc_now()
     with project.transaction():
-        old_rating = get_rating(project, recording_id, rater_id)
-        old = getattr(old_rating, field)
+        old = stored_value(project, recording_id, rater_id, field, form)
         if old == value:
             return None
-        project.execute(
-            "INSERT INTO ratings(recording_id, rater_id, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(recording_id, rater_id) DO NOTHING",
-            (recording_id, rater_id, at),
-        )
-        assignments = f"{field} = ?, updated_at = ?, study = ?"
-        params: list = [value, at, study]
-        if field == "emotion":
-            assignments += ", emotion_source = ?, source_model_id = ?"
-            params += list(origin or ("model" if source == "model" else "human", model_id))
-        project.execute(
-            f"UPDATE ratings SET {assignments} WHERE recording_id = ? AND rater_id = ?",
-            (*params, recording_id, rater_id),
-        )
+        write_value(project, recording_id, rater_id, field, value, at, study,
+                    origin or ("model" if source == "model" else "human", model_id))  # fmt: skip
         cur = project.execute(
             "INSERT INTO edit_log(at, rater_id, recording_id, field, old_value, new_value, "
             "since_open, source, model_id, study) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (at, rater_id, recording_id, field,
-             None if old is None else str(old), None if value is None else str(value),
-             since_open, source, model_id, study),
+            (at, rater_id, recording_id, field, logged_text(field, old),
+             logged_text(field, value), since_open, source, model_id, study),
         )  # fmt: skip
     return Edit(int(cur.lastrowid), recording_id, field, old, value)
 
@@ -196,13 +419,74 @@ class RatingSession:
         rid = self.recording_id if recording_id is None else recording_id
         if rid is None:
             raise ProjectError("no recording is open")
-        rating = get_rating(self.project, rid, self.rater_id)
-        changes = {}
-        for f in FIELDS:
+        form = self.form
+        rating = get_rating(self.project, rid, self.rater_id, form)
+        for f in dict.fromkeys((*FIELDS, *form.keys)):
             found, value = self.writes.pending_value(("rating", rid, self.rater_id, f))
             if found:
-                changes[f] = value
-        return replace(rating, **changes) if changes else rating
+                rating = rating.with_value(f, value)
+        return rating
+
+    @property
+    def form(self) -> RatingForm:
+        """The project's rating form."""
+        return RatingForm.of(self.project)
+
+    def segments(self, recording_id: int | None = None) -> list[Segment]:
+        """This rater's segments of the recording as they see them (queued edits on top)."""
+        rid = self.recording_id if recording_id is None else recording_id
+        if rid is None:
+            raise ProjectError("no recording is open")
+        found = {s.uid: s for s in segments(self.project, rid, self.rater_id)}
+        for write in self.writes.pending:
+            if not (isinstance(write.key, tuple) and len(write.key) == 4):
+                continue
+            kind, recording, rater, field = write.key
+            if (kind, recording, rater) != ("rating", rid, self.rater_id):
+                continue
+            if not is_segment_field(field):
+                continue
+            uid = _segment_uid(field)
+            if write.value is None:
+                found.pop(uid, None)
+            else:
+                state = write.value
+                found[uid] = Segment(uid, rid, self.rater_id, state["start"], state["end"],
+                                     tuple(state["fields"].items()))  # fmt: skip
+        return sorted(found.values(), key=lambda s: (s.start, s.uid))
+
+    def _segment_state(self, uid: str) -> dict | None:
+        for s in self.segments():
+            if s.uid == uid:
+                return s.state()
+        return None
+
+    def add_segment(self, start: float, end: float, fields: dict | None = None) -> str:
+        """Mark a time range of the open recording (seconds of audio time, in either
+        order); returns the new segment's id. Undoable like any edit."""
+        start, end = sorted((float(start), float(end)))
+        uid = new_segment_uid()
+        self.set(SEGMENT_PREFIX + uid, {"start": start, "end": end, "fields": fields or {}})
+        return uid
+
+    def change_segment(self, uid: str, start: float | None = None, end: float | None = None,
+                       **values: object) -> Edit | None:  # fmt: skip
+        """Move a segment's ends or set its fields (a value of None clears a field)."""
+        state = self._segment_state(uid)
+        if state is None:
+            raise ProjectError("that segment no longer exists")
+        state = {"start": state["start"] if start is None else start,
+                 "end": state["end"] if end is None else end,
+                 "fields": dict(state["fields"])}  # fmt: skip
+        if state["start"] > state["end"]:
+            state["start"], state["end"] = state["end"], state["start"]
+        for key, value in values.items():
+            state["fields"][key] = value
+        state["fields"] = {k: v for k, v in state["fields"].items() if v is not None and v != ""}
+        return self.set(SEGMENT_PREFIX + uid, state)
+
+    def delete_segment(self, uid: str) -> Edit | None:
+        return self.set(SEGMENT_PREFIX + uid, None)
 
     @property
     def save_state(self) -> SaveState:
@@ -236,9 +520,14 @@ class RatingSession:
         yet is queued (see :attr:`save_state`)."""
         if self.recording_id is None:
             raise ProjectError("no recording is open")
-        value = _check(field, value)
+        value = _check(field, value, self.form)
         rating = self.rating()
-        old = getattr(rating, field)
+        if is_segment_field(field):
+            old = self._segment_state(_segment_uid(field))
+            if old is not None:
+                old = check_segment(old, self.form)
+        else:
+            old = rating.value(field)
         if old == value:
             return None
         edit = Edit(0, self.recording_id, field, old, value,

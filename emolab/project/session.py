@@ -20,8 +20,9 @@ from pathlib import Path
 from emolab.core.errors import EmolabError
 from emolab.core.progress import JobFactory, Jobs
 from emolab.io.motion import MotionClip
+from emolab.project.forms import RatingForm
 from emolab.project.media_check import media_notice
-from emolab.project.ratings import Edit, Rating, RatingSession
+from emolab.project.ratings import Edit, Rating, RatingSession, Segment, is_segment_field
 from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project, Recording, utc_now
 from emolab.project.study import Study, load_study, save_study
 from emolab.project.suggestion_view import HIDE_SETTING, SuggestionView, SuggestionVisibility  # noqa: F401
@@ -300,6 +301,42 @@ class Session(SuggestionVisibility):
             self.on_change("suggestion")  # a hidden suggestion may show now
         return True
 
+    @property
+    def form(self) -> RatingForm:
+        """The project's rating form (what the rater fills in)."""
+        return RatingForm.of(self.project)
+
+    def segments(self) -> list[Segment]:
+        """This rater's time-range labels of the open recording (queued ones included)."""
+        if not self.can_rate:
+            return []
+        return self.rating_session.segments()
+
+    def add_segment(self, start: float, end: float, fields: dict | None = None) -> str | None:
+        """Mark a range (seconds of audio time) of the open recording; its id, or None when
+        refused (see :attr:`refusal`)."""
+        return self._segment_edit(lambda r: r.add_segment(start, end, fields))
+
+    def change_segment(self, uid: str, start: float | None = None, end: float | None = None,
+                       **values: object) -> bool:  # fmt: skip
+        return self._segment_edit(lambda r: r.change_segment(uid, start, end, **values)) is not None
+
+    def delete_segment(self, uid: str) -> bool:
+        return self._segment_edit(lambda r: r.delete_segment(uid)) is not None
+
+    def _segment_edit(self, edit):
+        if not self.can_rate:
+            return None
+        try:
+            result = edit(self.rating_session)
+        except EmolabError as exc:
+            self.refusal = f"Not saved: {exc.reason}"
+            self.on_change("rating")
+            return None
+        self.refusal = ""
+        self.on_change("rating")
+        return result if result is not None else True
+
     def undo(self) -> Edit | None:
         return self._history(self.rating_session.undo() if self.rating_session else None)
 
@@ -308,7 +345,12 @@ class Session(SuggestionVisibility):
 
     def _history(self, edit: Edit | None) -> Edit | None:
         if edit is not None:
-            self._say(f"{edit.field}: {edit.old} ↔ {edit.new}")
+            if is_segment_field(edit.field):
+                what = ("segment removed" if edit.new is None else "segment added"
+                        if edit.old is None else "segment changed")  # fmt: skip
+                self._say(f"Undo/redo: {what}")
+            else:
+                self._say(f"{edit.field}: {edit.old} ↔ {edit.new}")
             self.on_change("rating")
         return edit
 

@@ -17,6 +17,7 @@ from emolab.project.browse import (
     browser_rows,
     load_browser_rows,
 )
+from emolab.project.forms import RatingForm
 from emolab.project.ratings import Rating, get_rating, rating_status, rating_status_sql, set_field
 from emolab.project.store import Project
 
@@ -60,20 +61,38 @@ def test_a_rating_is_complete_only_with_every_choice_made():
     assert Rating(1, 1, notes="unsure").status == "unrated"  # a note is not a choice
 
 
-def test_the_browsers_status_is_the_ratings_status_for_every_combination():
+@pytest.mark.parametrize("form_name", ["default", "validity"])
+def test_the_browsers_status_is_the_ratings_status_for_every_combination(form_name):
+    form = RatingForm.load(form_name)
     con = sqlite3.connect(":memory:")
-    con.execute("CREATE TABLE ratings (id INTEGER PRIMARY KEY, emotion, intensity, genuineness)")
+    con.execute("CREATE TABLE ratings (recording_id INTEGER PRIMARY KEY, rater_id, emotion, "
+                "intensity, genuineness, notes)")  # fmt: skip
+    con.execute("CREATE TABLE rating_values (recording_id, rater_id, field, value)")
     con.execute("CREATE TABLE recordings (id INTEGER PRIMARY KEY)")
-    combos = list(itertools.product([None, "calm"], [None, 1], [None, 5]))
+    given = {"emotion": "calm", "intensity": 1, "genuineness": 5, "notes": "hm", "valid": "no"}
+    keys = [k for k in given if form.has(k)]
+    combos = list(itertools.product([False, True], repeat=len(keys)))
+    expected = {}
     for i, combo in enumerate(combos):
-        con.execute("INSERT INTO ratings VALUES (?, ?, ?, ?)", (i, *combo))
+        values = {k: given[k] for k, made in zip(keys, combo, strict=True) if made}
+        con.execute("INSERT INTO ratings VALUES (?, 1, ?, ?, ?, ?)",
+                    (i, *(values.get(k) for k in ("emotion", "intensity", "genuineness")),
+                     values.get("notes", "")))  # fmt: skip
+        for f in form.extra:
+            if f.key in values:
+                con.execute("INSERT INTO rating_values VALUES (?, 1, ?, ?)",
+                            (i, f.key, values[f.key]))  # fmt: skip
+        rating = Rating(i, 1, required=form.required, judged=tuple(f.key for f in form.judged))
+        for k, v in values.items():
+            rating = rating.with_value(k, v)
+        expected[i] = rating.status
     con.executemany("INSERT INTO recordings VALUES (?)", [(i,) for i in range(len(combos) + 1)])
-    found = dict(con.execute(f"SELECT r.id, {rating_status_sql('t')} FROM recordings r "
-                             "LEFT JOIN ratings t ON t.id = r.id"))  # fmt: skip
-    assert found == {i: Rating(i, 1, *combo).status for i, combo in enumerate(combos)} | {
-        len(combos): "unrated"  # no rating row at all
-    }
-    assert sorted(found.values()).count("partial") == 6
+    found = dict(con.execute(f"SELECT r.id, {rating_status_sql('t', form)} FROM recordings r "
+                             "LEFT JOIN ratings t ON t.recording_id = r.id"))  # fmt: skip
+    assert found == expected | {len(combos): "unrated"}  # the last: no rating row at all
+    # complete only with every required field; a note alone is no judgement
+    assert list(found.values()).count("rated") == 2  # with and without the note
+    assert list(found.values()).count("unrated") == 3  # nothing, only a note, no row
 
 
 def _row(i: int, participant: str, emotion: str, status: str, confidence) -> BrowserRow:

@@ -46,7 +46,29 @@ def _v2_kept(project: Project) -> bool:
     )
 
 
-FIXTURE_CHECKS = {0: lambda project: project.recordings() == [], 1: _v1_kept, 2: _v2_kept}
+def _v3_kept(project: Project) -> bool:
+    (recording,) = project.recordings()
+    raters = dict((name, rid) for rid, name in project.raters())
+    rating = get_rating(project, recording.id, raters["bo"])
+    empty = project.execute(
+        "SELECT (SELECT COUNT(*) FROM rating_values) + (SELECT COUNT(*) FROM segments)"
+    ).fetchone()[0]
+    return (
+        (rating.emotion, rating.genuineness, rating.status) == ("sad", 2, "partial")
+        and '"blind": true'
+        in project.execute(
+            "SELECT study FROM edit_log WHERE rater_id = ? AND field = 'emotion'", (raters["bo"],)
+        ).fetchone()[0]
+        and empty == 0  # format 4's tables start empty
+    )
+
+
+FIXTURE_CHECKS = {
+    0: lambda project: project.recordings() == [],
+    1: _v1_kept,
+    2: _v2_kept,
+    3: _v3_kept,
+}
 
 
 def _dump(path: Path) -> list[str]:

@@ -40,7 +40,7 @@ T1 = "2024-03-02T10:00:00.000+00:00"
 T2 = "2024-03-03T10:00:00.000+00:00"
 
 HEADER = "recording,rater,emotion,intensity,genuineness,notes,time,source\n"
-LABELS = LabelScheme.load()
+LABELS = LabelScheme.load()  # the bundled default form
 
 PROPERTY = settings(
     derandomize=True,
