@@ -14,6 +14,7 @@ from emolab import __version__
 from emolab.cli import (
     bench,
     export_cmds,
+    form_cmds,
     merge_cmds,
     model_cmds,
     project_cmds,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         model_cmds,
         ratings_cmds,
         study_cmds,
+        form_cmds,
         export_cmds,
         merge_cmds,
         bench,

@@ -86,3 +86,11 @@ class ProgressView:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]], file=None) -> None:
+    """Print rows as left-aligned columns under a header (cells escaped by :func:`say`)."""
+    everything = [tuple(map(str, header)), *(tuple(map(str, r)) for r in rows)]
+    widths = [max(len(r[i]) for r in everything) for i in range(len(header))]
+    for row in everything:
+        say("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file)

@@ -25,6 +25,9 @@ def add_commands(sub) -> None:
     p.add_argument("project", type=Path, help="project file (*.emolab); created if absent")
     p.add_argument("folder", type=Path, help="folder searched recursively for media files")
     p.add_argument("--scheme", help="naming scheme name or JSON file (default: auto-detect)")
+    p.add_argument("--form", help="rating form of a new project: 'default' (RAVDESS-style), "
+                   "'validity' (explicit validity judgement) or a label-scheme JSON file; "
+                   "for an existing project see 'emolab form'")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_import)
@@ -56,8 +59,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if new and not args.folder.is_dir():
         # checked before the project is created, so a failed import leaves nothing behind
         raise EmolabError("is not a folder (nothing was imported or created)", args.folder)
+    form = None
+    if args.form:
+        from emolab.project.forms import RatingForm
+
+        if not new:
+            raise EmolabError("exists already; give an existing project another rating form "
+                              "with 'emolab form PROJECT --set FORM'", args.project)  # fmt: skip
+        form = RatingForm.load(args.form)  # checked before anything is created
     try:
         with Project.open(args.project, create=True) as project:
+            if form is not None:
+                from emolab.project.forms import set_project_form
+
+                set_project_form(project, form)
             job = import_folder(project, args.folder, scheme=args.scheme)
             report = progress_runner("Importing", args.quiet)(job)
     except BaseException:
