@@ -41,17 +41,11 @@ def _cmd_form(args: argparse.Namespace) -> int:
     if new is not None:
         say(f"The project's rating form is now '{form.name}'.")
     say(f"{form.name}: {form.title}")
-    say(describe_validity(form))
+    say(form.describe_validity())
     rows = [(f.key, f.type, _values(f), _keys(f), "yes" if f.required else "",
              "yes" if f.segment else "") for f in form.fields]  # fmt: skip
     table(("field", "type", "values", "keys", "required", "segments"), rows)
     return 0
-
-
-def describe_validity(form) -> str:
-    if form.validity == "emotion":
-        return "Validity: the share of raters choosing the intended emotion."
-    return f"Validity: the share of raters answering yes to '{form.validity}' (unsure not counted)."
 
 
 def _values(f) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from emolab.gui.job_dialog import JobDialog
 from emolab.io.naming import available_schemes
+from emolab.project.forms import RatingForm, set_project_form
 from emolab.project.store import Project
 
 
@@ -117,16 +120,88 @@ def confirm_discard(parent: QWidget, text: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Close
 
 
-def new_project(parent: QWidget) -> Path | None:
-    """Ask for a new project file and create it; None when cancelled or refused."""
+class FormChooser(QDialog):
+    """Choose the rating form of a new project: a bundled one or a label-scheme file,
+    with a preview of its fields (a file that is not a usable form says why)."""
+
+    CHOICES = (("default", "RAVDESS-style: emotion, intensity, genuineness (default)"),
+               ("validity", "With an explicit validity judgement"),
+               ("file", "From a label-scheme file …"))  # fmt: skip
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Rating form of the new project")
+        self._form: RatingForm | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("What raters fill in for each recording (and each segment):"))
+        self.choice = QComboBox()
+        for key, text in self.CHOICES:
+            self.choice.addItem(text, key)
+        layout.addWidget(self.choice)
+        self.preview = QLabel()
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview.setWordWrap(True)
+        self.preview.setMinimumWidth(460)
+        layout.addWidget(self.preview)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.choice.activated.connect(self._chosen)
+        self.show_form("default")
+
+    def _chosen(self, index: int) -> None:
+        key = self.choice.itemData(index)
+        if key != "file":
+            self.show_form(key)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Label scheme", "", "JSON (*.json)")
+        if path:
+            self.show_form(path)
+
+    def show_form(self, source: str | Path) -> RatingForm | None:
+        """Read a form (a bundled name or a file) and preview it; None when unusable."""
+        from emolab.core.errors import EmolabError
+
+        try:
+            self._form = RatingForm.load(source)
+        except EmolabError as exc:
+            self._form = None
+            self.preview.setText(f"Not usable: {exc}")
+        else:
+            lines = [f"{self._form.title}", self._form.describe_validity(), ""]
+            for f in self._form.fields:
+                mark = " (required)" if f.required else ""
+                lines.append(f"• {f.title}: {f.type}{mark}")
+            self.preview.setText("\n".join(lines))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._form is not None)
+        return self._form
+
+    def form(self) -> RatingForm | None:
+        return self._form
+
+
+def new_project(parent: QWidget, path: str | Path | None = None,
+                form: RatingForm | None = None) -> Path | None:  # fmt: skip
+    """Ask for a new project file and its rating form, and create it; None when cancelled
+    or refused. ``path`` and ``form`` skip the questions."""
     from emolab.core.errors import EmolabError
 
-    path, _ = QFileDialog.getSaveFileName(parent, "New project", "", "emolab project (*.emolab)")
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(parent, "New project", "",
+                                              "emolab project (*.emolab)")  # fmt: skip
     if not path:
         return None
+    if form is None:
+        chooser = FormChooser(parent)
+        if chooser.exec() != QDialog.DialogCode.Accepted or chooser.form() is None:
+            return None
+        form = chooser.form()
     path = Path(path).with_suffix(".emolab")
     try:
-        Project.create(path).close()
+        with Project.create(path) as project:
+            set_project_form(project, form)
     except EmolabError as exc:
         show_problem(parent, "Cannot create project", str(exc))
         return None

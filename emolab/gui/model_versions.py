@@ -87,17 +87,40 @@ class ModelVersions:
             with Project.open(path) as project:
                 return (yield from evaluate_project(project, (), labels=source, cancel=token))
 
-        def shown(kind, report):
+        jobs = self.window.jobs
+        idle_text = view.baseline_button.text()
+
+        def ended(kind, report=None, problem: str | None = None):
             if kind != "baseline":
                 return
-            self.window.jobs.finished.disconnect(shown)
-            if report.baseline is not None and view.isVisible():
+            # every way the job ends lets go of the view (none stays connected)
+            jobs.finished.disconnect(shown)
+            jobs.failed.disconnect(failed)
+            jobs.cancelled.disconnect(cancelled)
+            if not view.isVisible():
+                return
+            if report is not None and report.baseline is not None:
                 view.show_baseline(report.baseline.to_dict())
+                return
+            view.baseline_button.setEnabled(True)
+            view.baseline_button.setText(f"{idle_text} (the last try: {problem})"[:160])
+            view.baseline_button.setToolTip(f"The last try did not finish: {problem}")
+
+        def shown(kind, report):
+            ended(kind, report=report, problem="it gave no baseline")
+
+        def failed(kind, message):
+            ended(kind, problem=message)
+
+        def cancelled(kind):
+            ended(kind, problem="cancelled")
 
         view.baseline_button.setEnabled(False)
         view.baseline_button.setText("Evaluating the seed baseline …")
-        self.window.jobs.finished.connect(shown)
-        self.window.jobs.start("baseline", job)
+        jobs.finished.connect(shown)
+        jobs.failed.connect(failed)
+        jobs.cancelled.connect(cancelled)
+        jobs.start("baseline", job)
 
     def compare(self, first: int, second: int) -> CompareView:
         return self._open(CompareView(self._info(first), self._info(second), self.window))

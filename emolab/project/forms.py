@@ -192,6 +192,13 @@ class RatingForm:
     def segment_fields(self) -> tuple[FormField, ...]:
         return tuple(f for f in self.fields if f.segment)
 
+    def describe_validity(self) -> str:
+        """How this form's validity of a recording is computed, in a sentence."""
+        if self.validity == "emotion":
+            return "Validity: the share of raters choosing the intended emotion."
+        return (f"Validity: the share of raters answering yes to '{self.validity}' "
+                "(unsure not counted).")  # fmt: skip
+
     def to_dict(self) -> dict:
         return {"format": 2, "name": self.name, "title": self.title,
                 "emotions": list(self.emotions), "validity": self.validity,
