@@ -120,7 +120,7 @@ class Session(SuggestionVisibility):
         self.pseudonyms = study.pseudonyms(ids, self.rater_name or "") if study.blind else {}
         if self.rating_session is not None:  # kept with every rating this rater makes
             self.rating_session.study = json.dumps(
-                {**study.to_dict(), "rater_condition": self.condition}
+                {**study.record(), "rater_condition": self.condition}
             )
 
     def set_study(self, study: Study) -> None:

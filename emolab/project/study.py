@@ -11,13 +11,21 @@ the modality condition (Qt-free).
 - **Condition**: ``both``, ``audio`` (the movement hidden), ``body`` (the audio muted and
   its plots hidden), or ``balanced``: each rater gets one of the three from the seed and
   their name (the same in every copy of the project, so copies rated apart agree).
+- **Lock**: a researcher may lock the settings with a passphrase (kept as a salted scrypt
+  hash). A locked study's settings change only with the passphrase, so a rater cannot
+  lift blinding from the app or the command line. The project file itself is not
+  encrypted: the lock keeps honest raters honest, it does not stop someone editing the
+  SQLite file by hand.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import random
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, replace
 
 from emolab.core.errors import ProjectError
 
@@ -36,6 +44,13 @@ class Study:
     order: str = "file"
     condition: str = "both"  # or "balanced"
     seed: int = 0
+    lock: str = ""  # "scrypt$SALT$HASH" of the researcher's passphrase; "" unlocked
+    #: the passphrase given to change a locked study (never stored)
+    unlocked_with: str = field(default="", compare=False, repr=False)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.lock)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -45,7 +60,24 @@ class Study:
                              f"({', '.join(CONDITIONS)} or balanced)")  # fmt: skip
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """What the project stores."""
+        return {"blind": self.blind, "order": self.order, "condition": self.condition,
+                "seed": self.seed, "lock": self.lock}  # fmt: skip
+
+    def record(self) -> dict:
+        """What every rating keeps of the settings it was made under (no lock hash)."""
+        return {"blind": self.blind, "order": self.order, "condition": self.condition,
+                "seed": self.seed, "locked": self.locked}  # fmt: skip
+
+    def opens_with(self, passphrase: str) -> bool:
+        """True when ``passphrase`` is this locked study's (or the study is not locked)."""
+        return not self.lock or _verify(self.lock, passphrase)
+
+    def locked_with(self, passphrase: str) -> Study:
+        """These settings locked with ``passphrase`` ("" unlocks them)."""
+        if passphrase and len(passphrase) < 4:
+            raise ProjectError("a study passphrase needs 4 or more characters")
+        return replace(self, lock=_hash(passphrase) if passphrase else "")
 
     def condition_for(self, rater: str) -> str:
         """The condition of rater ``rater``: balanced assigns audio, body or both from the
@@ -73,14 +105,44 @@ def load_study(project) -> Study:
     if stored is None:
         return Study()
     try:
-        return Study(**{k: stored[k] for k in ("blind", "order", "condition", "seed")
+        return Study(**{k: stored[k] for k in ("blind", "order", "condition", "seed", "lock")
                         if k in stored})  # fmt: skip
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"has damaged study settings ({exc})", project.path) from exc
 
 
+class StudyLocked(ProjectError):
+    """The study settings are locked and the passphrase given does not open them."""
+
+
 def save_study(project, study: Study) -> None:
+    """Store new study settings; a locked study needs its passphrase (``unlocked_with``)."""
+    current = load_study(project)
+    changed = current.to_dict() != study.to_dict()
+    if current.locked and changed and not current.opens_with(study.unlocked_with):
+        raise StudyLocked(
+            "has its study settings locked by a researcher; give the study passphrase "
+            "to change them (nothing was changed)", project.path)  # fmt: skip
     project.set_setting(STUDY_SETTING, study.to_dict())
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def _hash(passphrase: str, salt: bytes | None = None) -> str:
+    salt = salt if salt is not None else os.urandom(16)
+    digest = hashlib.scrypt(passphrase.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _verify(lock: str, passphrase: str) -> bool:
+    try:
+        kind, salt, _digest = lock.split("$")
+        if kind != "scrypt":
+            return False
+        return hmac.compare_digest(_hash(passphrase, bytes.fromhex(salt)), lock)
+    except ValueError:
+        return False
 
 
 def study_row(row, study: Study, name: str | None):

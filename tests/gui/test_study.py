@@ -70,3 +70,23 @@ def test_cancel_in_the_train_dialog_says_so_at_once(qtbot, window):
     assert dialog.status.text().startswith("Cancelled")
     assert dialog.train_button.isEnabled() and not dialog.cancel_button.isEnabled()
     dialog.close()
+
+
+def test_a_locked_study_dialog_opens_only_with_the_passphrase(qtbot, window, monkeypatch):
+    from emolab.gui.study_dialog import StudyDialog
+    from emolab.project.study import load_study, save_study
+
+    save_study(window.project, Study(blind=True).locked_with("open sesame"))
+    dialog = StudyDialog(load_study(window.project))
+    qtbot.addWidget(dialog)
+    assert not dialog.blind.isEnabled()
+    dialog.blind.setChecked(False)  # cannot take effect while locked
+    assert dialog.study().blind
+    dialog.unlock_text.setText("wrong")
+    assert not dialog.try_unlock() and not dialog.blind.isEnabled()
+    dialog.unlock_text.setText("open sesame")
+    assert dialog.try_unlock() and dialog.blind.isEnabled()
+    dialog.blind.setChecked(False)
+    window.session.set_study(dialog.study())
+    stored = load_study(window.project)
+    assert not stored.blind and stored.locked and stored.opens_with("open sesame")
