@@ -74,8 +74,20 @@ def test_agreement_json_is_the_report(demo_copy, capsys):
     assert estimate["statistic"] == "icc_2k" and estimate["low"] <= estimate["value"]
     rater = report["raters"][0]
     assert set(rater) == {"rater_id", "rater", "rated", "complete", "accepted_suggestions",
-                          "total", "compared", "agrees", "consensus_agreement"}  # fmt: skip
-    assert set(report["validity"]) == {"edges", "counts", "recordings", "mean", "median"}
+                          "total", "compared", "agrees", "consensus_agreement",
+                          "per_field"}  # fmt: skip
+    assert [f["field"] for f in rater["per_field"]] == ["emotion", "intensity", "genuineness"]
+    assert set(rater["per_field"][1]) == {"field", "kind", "compared", "agrees", "share",
+                                          "mean_abs_difference"}  # fmt: skip
+    emotion = rater["per_field"][0]
+    assert (emotion["compared"], emotion["agrees"], emotion["share"]) == (
+        rater["compared"],
+        rater["agrees"],
+        rater["consensus_agreement"],
+    )
+    assert set(report["validity"]) == {"edges", "counts", "recordings", "mean", "median",
+                                       "basis"}  # fmt: skip
+    assert report["validity"]["basis"] == "emotion"
     assert sum(report["validity"]["counts"]) == 240
     assert run(["agreement", str(demo_copy), "--json", "--resamples", "300", "--seed", "7"]) == 0
     assert json.loads(capsys.readouterr().out) == report  # seeded

@@ -18,11 +18,13 @@ def add_commands(sub) -> None:
     p = sub.add_parser(
         "export",
         help="export ratings with provenance (CSV, JSON) and annotation files (ELAN, Praat)",
-        description="Write ratings_long.csv (a row per recording, rater and field, with media "
-        "hashes, source and versions), recordings.csv (validity, consensus, means per "
-        "recording) and ratings.csv (what 'emolab ratings import' reads) for csv; export.json "
-        "for json; eaf/KEY.eaf and textgrid/KEY.TextGrid per recording for eaf and textgrid "
-        "(a tier per rater and field, and the active model's emotion over time).",
+        description="Write ratings_long.csv (a row per recording, rater and field of the "
+        "project's rating form, and per segment and field with its start and end in seconds, "
+        "with media hashes, source and versions), recordings.csv (validity by the form's "
+        "definition, consensus, means per recording) and ratings.csv (what 'emolab ratings "
+        "import' reads) for csv; export.json for json; eaf/KEY.eaf and textgrid/KEY.TextGrid "
+        "per recording for eaf and textgrid (a tier per rater and field, a tier of segment "
+        "labels per rater and field, and the active model's emotion over time).",
     )
     p.add_argument("project", type=Path)
     p.add_argument(

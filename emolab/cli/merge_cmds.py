@@ -15,7 +15,8 @@ def add_commands(sub) -> None:
     p = sub.add_parser(
         "merge",
         help="merge raters' copies of the same recordings into TARGET (recordings matched by "
-        "media content, edit logs united, latest edit wins; merging again changes nothing)",
+        "media content, edit logs of every rating-form field and segment united, latest edit "
+        "wins; merging again changes nothing)",
     )
     p.add_argument("target", type=Path, metavar="TARGET", help="the project merged into")
     p.add_argument(
@@ -23,7 +24,8 @@ def add_commands(sub) -> None:
         type=Path,
         nargs="+",
         metavar="SOURCE",
-        help="a project to merge from (opened read-only, never changed)",
+        help="a project to merge from (opened read-only, never changed; one in an older "
+        "project format is read from an updated temporary copy)",
     )
     p.set_defaults(func=_cmd_merge)
 

@@ -152,11 +152,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
     ):
         rows.append((key, ", ".join(f"{k} {v}" for k, v in counts[name].items()) or "-"))
     if agreed.mean_validity is not None:
-        rows.append(("Mean validity", f"{agreed.mean_validity:.1%} of raters chose the "
-                                      "intended emotion"))  # fmt: skip
+        basis = ("of raters chose the intended emotion" if agreed.validity_basis == "emotion"
+                 else f"of answers to '{agreed.validity_basis}' were yes")  # fmt: skip
+        rows.append(("Mean validity", f"{agreed.mean_validity:.1%} {basis}"))
     if agreed.recordings:
-        alphas = [("emotion", agreed.emotion_alpha), ("intensity", agreed.intensity_alpha),
-                  ("genuineness", agreed.genuineness_alpha)]  # fmt: skip
+        alphas = [(f"{key} ({level})", a) for key, level, a in agreed.alphas] or [
+            ("emotion", agreed.emotion_alpha), ("intensity", agreed.intensity_alpha),
+            ("genuineness", agreed.genuineness_alpha)]  # fmt: skip
         text = ", ".join(f"{n} {'-' if a is None else f'{a:.3f}'}" for n, a in alphas)
         rows.append(("Krippendorff's alpha", f"{text} ({agreed.recordings} recordings rated by "
                                              f"2+ of {agreed.raters} raters)"))  # fmt: skip

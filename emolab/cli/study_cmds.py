@@ -60,8 +60,26 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
             for row in rows]  # fmt: skip
 
 
+def _kind(field) -> str:
+    """How a field is described in its heading: choice, yes/no or scale LOW–HIGH."""
+    if field.kind == "scale":
+        return f"scale {field.low or 1}–{field.high or 5}"
+    return "yes/no" if getattr(field, "type", "choice") == "yesno" else "choice"
+
+
+def _against_others(consensus) -> str:
+    """One rater's figure for one field: share agreeing with the others' consensus, or
+    mean absolute difference from the others' mean."""
+    if consensus is None or not consensus.compared:
+        return "-"
+    if consensus.kind == "scale":
+        return f"±{consensus.mean_abs_difference:.2f} over {consensus.compared}"
+    return f"{consensus.share:.1%} of {consensus.compared}"
+
+
 def report_lines(report) -> list[str]:
-    """The report as text: a table per field, the raters, the validity distribution."""
+    """The report as text: a table per field, the raters (progress, then agreement with
+    the others per field), the validity distribution."""
     active = [r.rater for r in report.raters if r.rated]
     lines = [
         f"Agreement of {len(active)} raters ({', '.join(active)}) on the project's "
@@ -70,9 +88,8 @@ def report_lines(report) -> list[str]:
         f"{report.resamples} resamples, seed {report.seed}",
     ]
     for field in report.fields:
-        kind = "choice" if field.kind == "choice" else "scale 1–5"
-        lines += ["", f"{field.field} ({kind}): {field.recordings} recordings rated by 2+ of "
-                      f"{field.raters} raters"]  # fmt: skip
+        lines += ["", f"{field.field} ({_kind(field)}): {field.recordings} recordings rated by "
+                      f"2+ of {field.raters} raters"]  # fmt: skip
         rows = [("statistic", "value", f"{report.confidence:.0%} interval", "recordings", "")]
         for e in field.estimates:
             interval = "-" if e.low is None else f"{e.low:.3f} – {e.high:.3f}"
@@ -88,9 +105,22 @@ def report_lines(report) -> list[str]:
         rows.append((r.rater, f"{r.rated}/{r.total}{share}", str(r.complete),
                      str(r.accepted_suggestions), agrees))  # fmt: skip
     lines += _table(rows)
+    keys = [f.field for f in report.fields]
+    if keys and any(r.per_field for r in report.raters):
+        lines += ["", "Each rater against the others, per field (a choice: share agreeing with "
+                      "the others' consensus; a scale: mean absolute difference from the "
+                      "others' mean)"]  # fmt: skip
+        rows = [("rater", *keys)]
+        for r in report.raters:
+            if r.rated:
+                rows.append((r.rater, *(_against_others(r.field(k)) for k in keys)))
+        lines += _table(rows)
     v = report.validity
-    lines += ["", f"Validity (share of raters choosing the intended emotion): {v.recordings} "
-                  f"recordings, mean {_number(v.mean)}, median {_number(v.median)}"]  # fmt: skip
+    basis = getattr(v, "basis", "emotion")
+    said = ("share of raters choosing the intended emotion" if basis == "emotion"
+            else f"share answering yes to '{basis}'; unsure left out")  # fmt: skip
+    lines += ["", f"Validity ({said}): {v.recordings} recordings, mean {_number(v.mean)}, "
+                  f"median {_number(v.median)}"]  # fmt: skip
     most = max(v.counts, default=0)
     for low, high, count in zip(v.edges, v.edges[1:], v.counts, strict=False):
         bar = "█" * round(BAR_WIDTH * count / most) if most else ""

@@ -1,6 +1,8 @@
-"""The Agreement panel: how far the raters agree, field by field, with 95 % intervals over
-recordings; each rater's progress and agreement with the others' consensus; the validity
-distribution. Computed as a job from the project (project.agreement.agreement_report)."""
+"""The Agreement panel: how far the raters agree, field by field of the project's rating
+form, with 95 % intervals over recordings; each rater's progress and, per field, agreement
+with the others (a choice or yes/no: the share agreeing with the others' consensus; a
+scale: the mean absolute difference from the others' mean); the validity distribution.
+Computed as a job from the project (project.agreement.agreement_report)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,27 @@ from PySide6.QtWidgets import (
 
 from emolab.gui.evaluation_view import _item
 
+#: The raters table's columns before one per judged field of the form.
+RATER_HEADERS = ["rater", "rated", "complete", "accepted suggestions"]
+
 
 def _number(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _kind(field) -> str:
+    if field.kind == "scale":
+        return f"scale {field.low or 1}–{field.high or 5}"
+    return "yes/no" if field.type == "yesno" else "choice"
+
+
+def _against_others(consensus) -> str:
+    """A rater's figure for one field (see the module docstring); "—" without one."""
+    if consensus is None or not consensus.compared:
+        return "—"
+    if consensus.kind == "scale":
+        return f"±{consensus.mean_abs_difference:.2f} ({consensus.compared})"
+    return f"{consensus.share:.0%} of {consensus.compared}"
 
 
 class AgreementPanel(QWidget):
@@ -41,8 +61,7 @@ class AgreementPanel(QWidget):
         top.addWidget(self.summary, 1)
         top.addWidget(self.compute)
         self.fields = self._table(["field", "statistic", "value", "95 % interval", "recordings"])
-        self.raters = self._table(["rater", "rated", "complete", "accepted suggestions",
-                                   "agrees with the others"])  # fmt: skip
+        self.raters = self._table([*RATER_HEADERS, "emotion: agrees with the others"])
         self.validity_plot = pg.PlotWidget(title="validity (share choosing the intended)")
         self.validity_plot.setBackground("w")
         self.validity_plot.setMouseEnabled(False, False)
@@ -82,30 +101,48 @@ class AgreementPanel(QWidget):
             f"recordings; intervals from {report.resamples} bootstrap resamples of recordings "
             f"(seed {report.seed}). Accepted model suggestions are not counted."
         )  # fmt: skip
-        rows = [(f.field, e) for f in report.fields for e in f.estimates]
+        rows = [(f, e) for f in report.fields for e in f.estimates]
         self.fields.setRowCount(len(rows))
         for r, (field, e) in enumerate(rows):
             interval = "" if e.low is None else f"[{e.low:.3f}, {e.high:.3f}]"
-            values = (field, e.label, _number(e.value), interval or e.note, str(e.recordings))
+            values = (field.field, e.label, _number(e.value), interval or e.note,
+                      str(e.recordings))  # fmt: skip
             for c, text in enumerate(values):
-                self.fields.setItem(r, c, _item(text))
-        self.raters.setRowCount(len(report.raters))
-        for r, p in enumerate(report.raters):
-            agrees = ("—" if p.consensus_agreement is None
-                      else f"{p.consensus_agreement:.0%} of {p.compared}")  # fmt: skip
-            values = (p.rater, f"{p.rated} / {p.total}", str(p.complete),
-                      str(p.accepted_suggestions), agrees)  # fmt: skip
-            for c, text in enumerate(values):
-                self.raters.setItem(r, c, _item(text))
+                item = _item(text)
+                if c == 0:
+                    item.setToolTip(f"{field.title or field.field} ({_kind(field)})")
+                self.fields.setItem(r, c, item)
+        self._show_raters(report)
         v = report.validity
         plot = self.validity_plot
         plot.clear()
+        said = ("share choosing the intended" if v.basis == "emotion"
+                else f"share answering yes to '{v.basis}'")  # fmt: skip
+        plot.setTitle(f"validity ({said})")
         if v.recordings:
             edges = np.asarray(v.edges, dtype=float)
             plot.addItem(pg.BarGraphItem(x=(edges[:-1] + edges[1:]) / 2, height=v.counts,
                                          width=0.09, brush=(40, 90, 170)))  # fmt: skip
-            plot.setTitle(f"validity: mean {_number(v.mean, 2)}, median {_number(v.median, 2)}, "
-                          f"{v.recordings} recordings")  # fmt: skip
+            plot.setTitle(f"validity ({said}): mean {_number(v.mean, 2)}, median "
+                          f"{_number(v.median, 2)}, {v.recordings} recordings")  # fmt: skip
+
+    def _show_raters(self, report) -> None:
+        """A row per rater: progress, then a column per judged field of the form."""
+        keys = [f.field for f in report.fields]
+        kinds = {f.field: f.kind for f in report.fields}
+        headers = RATER_HEADERS + [
+            f"{k}: ± the others' mean" if kinds[k] == "scale" else f"{k}: agrees with the others"
+            for k in keys
+        ]  # fmt: skip
+        self.raters.setColumnCount(len(headers))
+        self.raters.setHorizontalHeaderLabels(headers)
+        self.raters.setRowCount(len(report.raters))
+        for r, p in enumerate(report.raters):
+            values = (p.rater, f"{p.rated} / {p.total}", str(p.complete),
+                      str(p.accepted_suggestions),
+                      *(_against_others(p.field(k)) for k in keys))  # fmt: skip
+            for c, text in enumerate(values):
+                self.raters.setItem(r, c, _item(text))
 
 
 class AgreementDock:

@@ -1,16 +1,24 @@
-"""Validity and inter-rater agreement from the raters' choices.
+"""Validity and inter-rater agreement from the raters' judgements, for every judged field
+of the project's rating form (:mod:`emolab.project.forms`).
 
-- **Validity** of a recording: the share of raters whose chosen emotion matches the
-  intended one (RAVDESS's definition; Livingstone & Russo 2018).
-- **Agreement** (:func:`agreement_report`): per field, Krippendorff's α (nominal for the
-  emotion, ordinal and interval for intensity and genuineness), Fleiss' κ for the emotion
-  and ICC(2,k) for the scales, each with a bootstrap interval over recordings (definitions
-  and references in :mod:`emolab.project.agreement_stats`); each rater's progress and
-  agreement with the other raters' consensus; the distribution of validity.
-  :func:`agreement` is the short summary ``emolab info`` prints.
+- **Validity** of a recording: with the form's ``validity`` ``"emotion"``, the share of
+  raters whose chosen emotion matches the intended one (RAVDESS's definition; Livingstone
+  & Russo 2018); with the key of a yes/no field, the share answering *yes* among the
+  raters answering *yes* or *no* (*unsure* is left out), whatever the intended emotion.
+- **Agreement** (:func:`agreement_report`): per judged field (not free text), for a
+  choice or a yes/no field Krippendorff's α (nominal) and Fleiss' κ, for a likert scale
+  α (ordinal and interval) and ICC(2,k), each with a bootstrap interval over recordings
+  (definitions and references in :mod:`emolab.project.agreement_stats`); each rater's
+  progress (complete: every required field of the form holds a value) and, per field,
+  agreement with the other raters: for a choice or yes/no field the share of the
+  recordings where the others have a consensus (one most chosen value) that the rater
+  chose, for a likert scale the mean absolute difference of the rater's value from the
+  mean of the others' values; the distribution of validity. :func:`agreement` is the
+  short summary ``emolab info`` prints.
 
-Only human choices count: an accepted model suggestion (``emotion_source = 'model'``) is
-not a rater's judgement, so it counts towards neither validity nor any agreement figure.
+Values are read as :mod:`emolab.project.agreement_data` says. Only human choices count:
+an accepted model suggestion (``emotion_source = 'model'``) is not a rater's judgement,
+so it counts towards neither validity nor any agreement figure.
 """
 
 from __future__ import annotations
@@ -21,9 +29,12 @@ import numpy as np
 
 from emolab.core.errors import EmolabError
 from emolab.project import agreement_stats as stats
+from emolab.project.agreement_data import Judgements, read_judgements
+from emolab.project.forms import FormField, RatingForm
 from emolab.project.store import Project
 
-#: The rated fields and their kind: a forced choice (nominal) or a 1–5 scale.
+#: The fields of the default form and their kind: a forced choice (nominal) or a scale.
+#: A project's form says which fields it has (:attr:`RatingForm.judged`).
 FIELDS = (("emotion", "choice"), ("intensity", "scale"), ("genuineness", "scale"))
 #: Bootstrap resamples unless asked otherwise, and the fewest a percentile interval takes.
 DEFAULT_RESAMPLES = 2000
@@ -43,22 +54,44 @@ class TooFewRaters(NothingToCompare):
 @dataclass(frozen=True)
 class Agreement:
     raters: int
-    recordings: int  # rated by at least two raters
+    recordings: int  # judged by at least two raters (in some judged field of the form)
     emotion_alpha: float | None  # nominal
     intensity_alpha: float | None  # ordinal
     genuineness_alpha: float | None  # ordinal
-    mean_validity: float | None  # over recordings with at least one emotion chosen
+    mean_validity: float | None  # over recordings with a validity (see validity())
+    #: every judged field of the form: (key, level of measurement, α)
+    alphas: tuple[tuple[str, str, float | None], ...] = ()
+    validity_basis: str = "emotion"  # the form's validity: 'emotion' or a yes/no field
 
 
 @dataclass(frozen=True)
 class FieldAgreement:
     """The agreement statistics of one rated field."""
 
-    field: str  # 'emotion', 'intensity', 'genuineness'
-    kind: str  # 'choice' (nominal) or 'scale' (1–5)
+    field: str  # the form field's key: 'emotion', 'intensity', 'valid' …
+    kind: str  # 'choice' (nominal: a choice or yes/no) or 'scale' (likert)
     recordings: int  # rated in this field by two or more raters
     raters: int  # who rated this field at least once
     estimates: tuple[stats.Estimate, ...]
+    type: str = "choice"  # the form field's type: 'choice', 'yesno' or 'likert'
+    title: str = ""
+    low: int | None = None  # a likert scale's range
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class FieldConsensus:
+    """How one rater's judgements of one field compare with the other raters'."""
+
+    field: str
+    kind: str  # 'choice' (a choice or yes/no) or 'scale'
+    #: choice: the rater's judgements where the others have a consensus (one most chosen
+    #: value); scale: the rater's values where another rater rated the recording too
+    compared: int
+    agrees: int | None  # choice: … and the rater chose that consensus (scale: None)
+    share: float | None  # choice: agrees / compared (None when nothing was compared)
+    #: scale: mean absolute difference from the mean of the others' values
+    mean_abs_difference: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,24 +100,30 @@ class RaterProgress:
 
     rater_id: int
     rater: str
-    rated: int  # recordings where the rater made at least one choice
-    complete: int  # … all three choices (emotion, intensity, genuineness)
+    rated: int  # recordings where the rater made at least one judgement
+    complete: int  # … where every required field of the form holds a value
     accepted_suggestions: int  # emotions taken from the model, counted in neither
     total: int  # recordings in the project
     compared: int  # rated recordings where the other raters have a consensus emotion
     agrees: int  # … and the rater chose it
     consensus_agreement: float | None  # agrees / compared
+    per_field: tuple[FieldConsensus, ...] = ()  # every judged field of the form, in order
+
+    def field(self, key: str) -> FieldConsensus | None:
+        return next((f for f in self.per_field if f.field == key), None)
 
 
 @dataclass(frozen=True)
 class ValidityDistribution:
-    """How valid the recordings are: share of raters choosing the intended emotion."""
+    """How valid the recordings are: the share of raters choosing the intended emotion, or
+    answering yes to the form's validity question (``basis``)."""
 
     edges: tuple[float, ...]  # bin edges 0, 0.1, …, 1 (the last bin holds 1.0)
     counts: tuple[int, ...]  # recordings per bin
     recordings: int  # with an intended emotion and at least one human choice
     mean: float | None
     median: float | None
+    basis: str = "emotion"  # 'emotion' or the key of the yes/no field asked
 
 
 @dataclass(frozen=True)
@@ -135,11 +174,22 @@ def _plain(value: object) -> object:
     return value
 
 
-def validity_sql(ratings_where: str = "1") -> str:
-    """SQL rows (recording_id, validity, raters choosing an emotion) over the human
-    choices in ratings ``x``."""
-    # validity is NULL for a recording without an intended emotion; ratings_where narrows
-    # the ratings aggregated (e.g. to the rows the browser lists) so few costs little
+def validity_sql(ratings_where: str = "1", form: RatingForm | None = None) -> str:
+    """SQL rows (recording_id, validity, raters) over the ratings ``x``: with ``form``'s
+    validity a yes/no field, the share answering yes of the raters answering yes or no;
+    otherwise (and without a form) the share of the raters choosing an emotion (human
+    choices) who chose the intended one."""
+    # ratings_where narrows the ratings aggregated (e.g. to the rows the browser lists)
+    key = form.validity if form is not None else "emotion"
+    if key != "emotion":
+        # a form's field keys are checked identifiers, so the key is inlined
+        return f"""SELECT x.recording_id,
+       CAST(SUM(v.value = 'yes') AS REAL) / COUNT(*) AS validity, COUNT(*) AS raters
+FROM ratings x JOIN rating_values v
+     ON v.recording_id = x.recording_id AND v.rater_id = x.rater_id AND v.field = '{key}'
+WHERE v.value IN ('yes', 'no') AND ({ratings_where})
+GROUP BY x.recording_id"""
+    # validity is NULL for a recording without an intended emotion
     return f"""SELECT x.recording_id,
        CAST(SUM(x.emotion = y.emotion) AS REAL) / COUNT(*) AS validity, COUNT(*) AS raters
 FROM ratings x JOIN recordings y ON y.id = x.recording_id
@@ -147,78 +197,69 @@ WHERE x.emotion IS NOT NULL AND x.emotion_source = 'human' AND ({ratings_where})
 GROUP BY x.recording_id"""
 
 
-def validity(project: Project) -> dict[int, tuple[float, int]]:
-    """recording id → (share of raters choosing the intended emotion, raters who chose)."""
-    rows = project.execute(validity_sql())
-    # a recording without an intended emotion has no validity
+def validity(project: Project, form: RatingForm | None = None) -> dict[int, tuple[float, int]]:
+    """recording id → (validity, raters it is the share of), by the form's definition
+    (:func:`validity_sql`; ``form``: by default the project's)."""
+    rows = project.execute(validity_sql(form=form or RatingForm.of(project)))
+    # a recording without an intended emotion has no emotion validity
     return {rid: (share, n) for rid, share, n in rows if share is not None}
 
 
-@dataclass(frozen=True)
-class _Matrices:
-    """Human choices as raters × recordings matrices (NaN = not chosen)."""
-
-    raters: tuple[int, ...]  # rater ids of the rows: those with a choice of their own
-    fields: dict[str, np.ndarray]
+def _level(f: FormField) -> str:
+    return "ordinal" if f.type == "likert" else "nominal"
 
 
-def _matrices(project: Project) -> _Matrices:
-    rows = project.execute(
-        "SELECT rater_id, recording_id, CASE WHEN emotion_source = 'human' THEN emotion END, "
-        "intensity, genuineness FROM ratings"
-    ).fetchall()
-    rows = [r for r in rows if any(v is not None for v in r[2:])]
-    raters = sorted({r[0] for r in rows})
-    recordings = sorted({r[1] for r in rows})
-    labels = sorted({r[2] for r in rows if r[2] is not None})
-    code = {label: float(i) for i, label in enumerate(labels)}
-    where = {r: i for i, r in enumerate(raters)}, {r: j for j, r in enumerate(recordings)}
-    fields = {name: np.full((len(raters), len(recordings)), np.nan) for name, _ in FIELDS}
-    for rater, recording, emotion, intensity, genuineness in rows:
-        i, j = where[0][rater], where[1][recording]
-        for name, value in (("emotion", code.get(emotion)), ("intensity", intensity),
-                            ("genuineness", genuineness)):  # fmt: skip
-            if value is not None:
-                fields[name][i, j] = value
-    return _Matrices(tuple(raters), fields)
+def _pairable(data: Judgements) -> int:
+    """Recordings judged by two or more raters in some field."""
+    if not data.fields:
+        return 0
+    judged = np.stack([~np.isnan(m) for m in data.fields.values()])  # fields × raters × recs
+    return int((judged.sum(axis=1) >= 2).any(axis=0).sum())
 
 
 def agreement(project: Project) -> Agreement:
-    """Krippendorff's α of each rating field and the mean validity."""
-    data = _matrices(project)
-    emotion = data.fields["emotion"]
-    valid = validity(project)
+    """Krippendorff's α of each judged field of the form and the mean validity."""
+    form = RatingForm.of(project)
+    data = read_judgements(project, form)
+    valid = validity(project, form)
+    alphas = tuple((f.key, _level(f), stats.krippendorff_alpha(data.fields[f.key], _level(f)))
+                   for f in form.judged)  # fmt: skip
+    by_key = {key: alpha for key, _, alpha in alphas}
     return Agreement(
         raters=len(data.raters),
-        recordings=int(((~np.isnan(emotion)).sum(axis=0) >= 2).sum()),
-        emotion_alpha=stats.krippendorff_alpha(emotion, "nominal"),
-        intensity_alpha=stats.krippendorff_alpha(data.fields["intensity"], "ordinal"),
-        genuineness_alpha=stats.krippendorff_alpha(data.fields["genuineness"], "ordinal"),
+        recordings=_pairable(data),
+        emotion_alpha=by_key.get("emotion"),
+        intensity_alpha=by_key.get("intensity"),
+        genuineness_alpha=by_key.get("genuineness"),
         mean_validity=float(np.mean([v for v, _ in valid.values()])) if valid else None,
+        alphas=alphas,
+        validity_basis=form.validity,
     )
 
 
 def agreement_report(
     project: Project, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> AgreementReport:
-    """Agreement per field with bootstrap intervals (``resamples`` draws of the recordings,
-    seeded), each rater's progress and consensus agreement, and the validity distribution."""
+    """Agreement per judged field of the form with bootstrap intervals (``resamples``
+    draws of the recordings, seeded), each rater's progress and agreement with the others
+    per field, and the validity distribution."""
     if resamples < MIN_RESAMPLES:
         raise EmolabError(f"a bootstrap interval needs {MIN_RESAMPLES} or more resamples, "
                           f"not {resamples}")  # fmt: skip
     if seed < 0:
         raise EmolabError(f"the seed is a whole number 0 or more, not {seed}")
-    data = _matrices(project)
+    form = RatingForm.of(project)
+    data = read_judgements(project, form)
     total = int(project.execute("SELECT COUNT(*) FROM recordings").fetchone()[0])
     fields = tuple(
-        _field_agreement(name, kind, data.fields[name], resamples, seed, number)
-        for number, (name, kind) in enumerate(FIELDS)
+        _field_agreement(f, data.fields[f.key], resamples, seed, number)
+        for number, f in enumerate(form.judged)
     )
     return AgreementReport(
         recordings=total,
-        raters=_progress(project, data, total),
+        raters=_progress(project, form, data, total),
         fields=fields,
-        validity=_validity_distribution(project),
+        validity=_validity_distribution(project, form),
         resamples=resamples,
         seed=seed,
     )
@@ -233,8 +274,10 @@ _LABELS = {
 }
 
 
-def _field_agreement(name: str, kind: str, matrix: np.ndarray, resamples: int, seed: int,
+def _field_agreement(f: FormField, matrix: np.ndarray, resamples: int, seed: int,
                      number: int) -> FieldAgreement:  # fmt: skip
+    # the seed of a field is its place in the form: the default form's are as they were
+    kind = "scale" if f.type == "likert" else "choice"
     rated = ~np.isnan(matrix)
     pairable = rated.sum(axis=0) >= 2
     data = matrix[:, pairable]
@@ -266,8 +309,9 @@ def _field_agreement(name: str, kind: str, matrix: np.ndarray, resamples: int, s
     ]
     if kind == "scale":
         estimates.append(_icc_estimate(matrix, resamples, np.random.default_rng([seed, number, 1])))
-    return FieldAgreement(name, kind, len(counts), int(rated.any(axis=1).sum()),
-                          tuple(estimates))  # fmt: skip
+    scale = (f.low, f.high) if kind == "scale" else (None, None)
+    return FieldAgreement(f.key, kind, len(counts), int(rated.any(axis=1).sum()),
+                          tuple(estimates), f.type, f.title, *scale)  # fmt: skip
 
 
 def _estimate(statistic: str, value: float | None, samples: np.ndarray | None, recordings: int,
@@ -299,29 +343,57 @@ def _icc_estimate(matrix: np.ndarray, resamples: int, rng: np.random.Generator) 
     return _estimate("icc_2k", value, samples, len(columns), len(rows), note)
 
 
-def _progress(project: Project, data: _Matrices, total: int) -> tuple[RaterProgress, ...]:
-    compared, agrees = stats.leave_one_out_agreement(data.fields["emotion"])
-    matched = {rater: (int(c), int(a)) for rater, c, a in zip(data.raters, compared, agrees,
-                                                              strict=True)}  # fmt: skip
-    human = "(t.emotion IS NOT NULL AND t.emotion_source = 'human')"
-    rows = project.execute(
-        f"""SELECT r.id, r.name,
-       COALESCE(SUM({human} OR t.intensity IS NOT NULL OR t.genuineness IS NOT NULL), 0),
-       COALESCE(SUM({human} AND t.intensity IS NOT NULL AND t.genuineness IS NOT NULL), 0),
-       COALESCE(SUM(t.emotion IS NOT NULL AND t.emotion_source = 'model'), 0)
-FROM raters r LEFT JOIN ratings t ON t.rater_id = r.id
-GROUP BY r.id ORDER BY r.name, r.id"""
-    )
+def _consensus(form: RatingForm, data: Judgements) -> dict[int, tuple[FieldConsensus, ...]]:
+    """rater id → how their judgements of each judged field compare with the others'."""
+    out: dict[int, list[FieldConsensus]] = {rater: [] for rater in data.raters}
+    for f in form.judged:
+        matrix = data.fields[f.key]
+        if f.type == "likert":
+            compared, difference = stats.leave_one_out_difference(matrix)
+            for rater, c, d in zip(data.raters, compared, difference, strict=True):
+                out[rater].append(FieldConsensus(f.key, "scale", int(c), None, None,
+                                                 float(d) if c else None))  # fmt: skip
+        else:
+            compared, agrees = stats.leave_one_out_agreement(matrix)
+            for rater, c, a in zip(data.raters, compared, agrees, strict=True):
+                out[rater].append(FieldConsensus(f.key, "choice", int(c), int(a),
+                                                 a / c if c else None))  # fmt: skip
+    return {rater: tuple(found) for rater, found in out.items()}
+
+
+def _empty_consensus(form: RatingForm) -> tuple[FieldConsensus, ...]:
+    return tuple(
+        FieldConsensus(f.key, "scale", 0, None, None) if f.type == "likert"
+        else FieldConsensus(f.key, "choice", 0, 0, None)
+        for f in form.judged
+    )  # fmt: skip
+
+
+def _progress(project: Project, form: RatingForm, data: Judgements,
+              total: int) -> tuple[RaterProgress, ...]:  # fmt: skip
+    per_field = _consensus(form, data)
+    judged = {f.key for f in form.judged}
+    required = set(form.required)
+    rated: dict[int, int] = {}
+    complete: dict[int, int] = {}
+    for (rater, _), made in data.made.items():
+        if made & judged:
+            rated[rater] = rated.get(rater, 0) + 1
+        if required and required <= made:
+            complete[rater] = complete.get(rater, 0) + 1
     progress = []
-    for rater_id, name, rated, complete, accepted in rows:
-        c, a = matched.get(rater_id, (0, 0))
-        progress.append(RaterProgress(rater_id, name, int(rated), int(complete), int(accepted),
-                                      total, c, a, a / c if c else None))  # fmt: skip
+    for rater_id, name in project.execute("SELECT id, name FROM raters ORDER BY name, id"):
+        fields = per_field.get(rater_id) or _empty_consensus(form)
+        emotion = next(f for f in fields if f.field == "emotion")
+        progress.append(RaterProgress(
+            rater_id, name, rated.get(rater_id, 0), complete.get(rater_id, 0),
+            data.accepted[rater_id], total, emotion.compared, emotion.agrees or 0,
+            emotion.share, fields))  # fmt: skip
     return tuple(progress)
 
 
-def _validity_distribution(project: Project) -> ValidityDistribution:
-    shares = np.array([share for share, _ in validity(project).values()])
+def _validity_distribution(project: Project, form: RatingForm) -> ValidityDistribution:
+    shares = np.array([share for share, _ in validity(project, form).values()])
     bins = round(1 / VALIDITY_BIN)
     edges = tuple(round(i * VALIDITY_BIN, 10) for i in range(bins + 1))
     # the small tolerance keeps 0.3 (3 of 10 raters) in its own bin despite rounding
@@ -329,4 +401,4 @@ def _validity_distribution(project: Project) -> ValidityDistribution:
     counts = tuple(int(c) for c in np.bincount(index, minlength=bins))
     mean = float(shares.mean()) if len(shares) else None
     median = float(np.median(shares)) if len(shares) else None
-    return ValidityDistribution(edges, counts, len(shares), mean, median)
+    return ValidityDistribution(edges, counts, len(shares), mean, median, form.validity)

@@ -17,6 +17,9 @@ resamples; :mod:`emolab.project.agreement` builds the matrices from a project.
   effects, absolute agreement, reliability of the mean of k raters,
   (MSR − MSE) / (MSR + (MSC − MSE) / n). It needs a complete raters × recordings block;
   :func:`complete_block` chooses it.
+- **Each rater against the others** (:func:`leave_one_out_agreement`,
+  :func:`leave_one_out_difference`): a choice is compared with the others' consensus (one
+  most chosen value), a scale value with the mean of the others' values.
 - **Bootstrap**: recordings are drawn with replacement (Efron's percentile interval);
   resamples where a statistic is undefined (e.g. every value the same) are dropped, and no
   interval is given when more than half are.
@@ -231,3 +234,20 @@ def leave_one_out_agreement(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         compared[rater] = consensus.sum()
         agrees[rater] = (consensus & (others.argmax(axis=1) == own)).sum()
     return compared, agrees
+
+
+def leave_one_out_difference(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rater of a raters × recordings matrix of scale values (NaN = not rated): the
+    recordings the rater rated that another rater rated too, and the mean absolute
+    difference of the rater's value from the mean of the others' (NaN without any)."""
+    rated = ~np.isnan(matrix)
+    values = np.where(rated, matrix, 0.0)
+    others = rated.sum(axis=0)[None, :] - rated  # raters × recordings: how many others
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (values.sum(axis=0)[None, :] - values) / others
+    compared_cells = rated & (others > 0)
+    compared = compared_cells.sum(axis=1)
+    difference = np.where(compared_cells, np.abs(values - np.where(compared_cells, mean, 0)), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mad = difference.sum(axis=1) / compared
+    return compared.astype(int), np.where(compared > 0, mad, np.nan)

@@ -38,8 +38,9 @@ class BrowserRow(NamedTuple):
     my_emotion: str
     suggestion: str
     confidence: float | None
-    validity: float | None  # share of all raters choosing the intended emotion
-    raters: int  # raters who chose an emotion
+    validity: float | None  # the form's validity: share choosing the intended emotion, or
+    #                         share answering yes to its yes/no validity question
+    raters: int  # raters behind the validity (who chose an emotion, or answered yes/no)
     agreement: float | None  # share of human raters choosing the most chosen emotion
     consensus: str  # that emotion, '' on a tie or without human choices
 
@@ -78,7 +79,7 @@ LEFT JOIN media ma ON ma.recording_id = r.id AND ma.modality = 'audio'
 LEFT JOIN media mb ON mb.recording_id = r.id AND mb.modality = 'body'
 LEFT JOIN ratings t ON t.recording_id = r.id AND t.rater_id = :rater
 LEFT JOIN suggestions s ON s.recording_id = r.id AND s.model_id = :model
-LEFT JOIN ({validity_sql(ratings_where)}) v ON v.recording_id = r.id
+LEFT JOIN ({validity_sql(ratings_where, form)}) v ON v.recording_id = r.id
 LEFT JOIN ({consensus_sql(ratings_where)}) k ON k.recording_id = r.id
 {rest}"""
 

@@ -3,8 +3,12 @@ summary per recording, and ELAN / Praat annotation files (:mod:`.export_tiers`).
 
 Files written into the export folder (each replaced whole):
 
-- ``ratings_long.csv``: one row per (recording, rater, field) with a value, columns
-  :data:`ROW_COLUMNS`; ``recordings.csv``: one row per recording, :data:`RECORDING_COLUMNS`;
+- ``ratings_long.csv``: one row per (recording, rater, field) with a value, every field of
+  the project's rating form and any other field a rating holds (e.g. merged from a copy
+  with another form), then one row per segment (a time range a rater labelled) and field
+  of it, with the segment's id and its ``start`` and ``end`` in seconds of the audio (a
+  segment without values has one row without a field); columns :data:`ROW_COLUMNS`;
+  ``recordings.csv``: one row per recording, :data:`RECORDING_COLUMNS`;
   ``ratings.csv``: one row per rater and recording in the format ``emolab ratings import``
   reads back (:func:`~emolab.project.rating_io.export_ratings`). Text a spreadsheet would
   run as a formula gets a leading apostrophe, as in every CSV emolab writes.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
@@ -38,13 +42,21 @@ from emolab.project.export_tiers import (
     write_eaf,
     write_textgrid,
 )
+from emolab.project.export_values import (
+    _extra_values,
+    _field_edits,
+    _field_order,
+    _segment_values,
+)
+from emolab.project.forms import RatingForm
 from emolab.project.rating_io import _cell, export_ratings
-from emolab.project.ratings import FIELDS
+from emolab.project.ratings import FIELDS, SEGMENT_PREFIX
 from emolab.project.store import MediaFile, Project, utc_now
 
 FORMATS = ("csv", "json", "eaf", "textgrid")
 #: Version of the layout of what an export writes (files, columns, keys, tier names).
-EXPORT_FORMAT = 1
+#: 2: every field of the rating form, segment rows and tiers, the form's validity.
+EXPORT_FORMAT = 2
 LONG_CSV, SUMMARY_CSV, RATINGS_CSV = "ratings_long.csv", "recordings.csv", "ratings.csv"
 JSON_FILE = "export.json"
 
@@ -54,18 +66,24 @@ VERSION_COLUMNS = ("app_version", "schema_version")
 #: ``source``: 'human', or 'model' for an accepted suggestion (then ``model_id`` and
 #: ``model_version`` name the model); ``condition``: the modality the rater worked under
 #: (audio, body or both; empty for ratings made before the project had study settings).
+#: ``segment``, ``start``, ``end``: a segment row's id and time range (seconds of the
+#: audio), empty for a value of the whole recording.
 ROW_COLUMNS = (
-    "recording", "participant", *MEDIA_COLUMNS, "rater", "condition", "field", "value", "time",
-    "source", "model_id", "model_version", *VERSION_COLUMNS)  # fmt: skip
-#: One row per recording: raters with any value; validity (share of the raters choosing an
-#: emotion who chose the intended one, over ``emotion_raters``: :func:`validity_sql`); the
-#: human raters' consensus emotion and the share choosing it (:func:`consensus_sql`); mean
+    "recording", "participant", *MEDIA_COLUMNS, "rater", "condition", "segment", "start", "end",
+    "field", "value", "time", "source", "model_id", "model_version",
+    *VERSION_COLUMNS)  # fmt: skip
+#: One row per recording: raters with any value of the whole recording; ``emotion_raters``:
+#: raters choosing an emotion (human choices); validity by the form's definition
+#: (:func:`validity_sql`: the share of the raters choosing an emotion who chose the
+#: intended one, or the share answering yes to the form's validity question), over
+#: ``validity_raters``; the human
+#: raters' consensus emotion and the share choosing it (:func:`consensus_sql`); mean
 #: scales with their rater counts; the active model's suggestion.
 RECORDING_COLUMNS = (
     "recording", "participant", "intended_emotion", *MEDIA_COLUMNS, "duration_s", "raters",
-    "emotion_raters", "validity", "consensus", "consensus_agreement", "mean_intensity",
-    "intensity_raters", "mean_genuineness", "genuineness_raters", "model_version",
-    "model_emotion", "model_confidence", *VERSION_COLUMNS)  # fmt: skip
+    "emotion_raters", "validity", "validity_raters", "consensus", "consensus_agreement",
+    "mean_intensity", "intensity_raters", "mean_genuineness", "genuineness_raters",
+    "model_version", "model_emotion", "model_confidence", *VERSION_COLUMNS)  # fmt: skip
 
 
 class ExportError(EmolabError):
@@ -135,47 +153,64 @@ def _condition(study: str | None) -> str | None:
     return condition if isinstance(condition, str) else None
 
 
-def _field_edits(project: Project) -> dict[tuple[int, int, str], tuple[str, str | None]]:
-    """(recording id, rater id, field) → (when, study settings) of the edit that set the
-    field's current value (its newest edit)."""
-    # the latest by time, then by row: a merge appends older edits with higher ids
-    rows = project.execute(
-        "SELECT recording_id, rater_id, field, at, study FROM edit_log WHERE field IN "
-        f"({', '.join('?' * len(FIELDS))}) AND rater_id IS NOT NULL ORDER BY at, id",
-        FIELDS,
-    )
-    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}  # later rows overwrite
-
-
 def value_rows(project: Project, recordings: Sequence[_Recording] | None = None) -> list[dict]:
     """One row per (recording, rater, field) with a value, by recording key, rater and
-    field; keys :data:`ROW_COLUMNS`, values as stored (scales are ints, absent is None).
-    ``time`` and ``condition``: of the edit that set the value (the edit log), else of the
-    rating's last change."""
+    field (the core fields, the form's others, other fields by name), then one per segment
+    and field (segments by start time); keys :data:`ROW_COLUMNS`, values as stored and
+    typed by the form (scales are ints, absent is None). ``time`` and ``condition``: of the
+    edit that set the value (the edit log), else of the value's last change."""
     by_id = {r.id: r for r in (recordings if recordings is not None else _recordings(project))}
+    form = RatingForm.of(project)
+    order = _field_order(form)
     edits = _field_edits(project)
     versions = (__version__, project.format_version)
+    names = dict(project.execute("SELECT id, name FROM raters").fetchall())
+    core = {
+        (r[0], r[1]): r[2:]
+        for r in project.execute(
+            "SELECT t.recording_id, t.rater_id, t.emotion, t.intensity, t.genuineness, t.notes, "
+            "t.emotion_source, t.source_model_id, m.name, t.updated_at, t.study FROM ratings t "
+            "LEFT JOIN models m ON m.id = t.source_model_id"
+        )
+    }
+    extra, segments = _extra_values(project, form), _segment_values(project)
+    pairs = sorted({*core, *extra, *segments}, key=lambda p: (by_id[p[0]].key, names[p[1]]))
     out = []
-    for rating in project.execute(
-        "SELECT t.recording_id, t.rater_id, a.name, t.emotion, t.intensity, t.genuineness, "
-        "t.notes, t.emotion_source, t.source_model_id, m.name, t.updated_at, t.study FROM "
-        "ratings t JOIN recordings r ON r.id = t.recording_id JOIN raters a ON a.id = "
-        "t.rater_id LEFT JOIN models m ON m.id = t.source_model_id ORDER BY r.key, a.name"
-    ):
-        recording_id, rater_id, rater, *values = rating[:7]
-        source, model_id, model_name, *latest = rating[7:]
-        recording = by_id[recording_id]
+    for pair in pairs:
+        recording = by_id[pair[0]]
+        head = (recording.key, recording.participant, *recording.media_cells(), names[pair[1]])
+        for segment, name, value, (at, study), source, model in _pair_values(
+            pair, core.get(pair), extra.get(pair, ()), segments.get(pair, ()), edits, order
+        ):
+            cells = (*head, _condition(study), *segment, name, value, at, source, *model,
+                     *versions)  # fmt: skip
+            out.append(dict(zip(ROW_COLUMNS, cells, strict=True)))
+    return out
+
+
+def _pair_values(pair: tuple[int, int], core: tuple | None, extra: Iterable[tuple],
+                 segments: Iterable[tuple], edits: dict,
+                 order: Callable[[str], tuple]) -> Iterator[tuple]:  # fmt: skip
+    """One rater's values of one recording as (segment id, start, end), field, value,
+    (when, study), source, (model id, model name)."""
+    whole, nobody = (None, None, None), (None, None)
+    if core is not None:
+        *values, source, model_id, model_name, at, study = core
         for name, value in zip(FIELDS, values, strict=True):
             if value is None or value == "":
                 continue
-            at, study = edits.get((recording_id, rater_id, name), latest)
             by_model = name == "emotion" and source == "model"
-            cells = (recording.key, recording.participant, *recording.media_cells(), rater,
-                     _condition(study), name, value, at,
-                     source if name == "emotion" else "human", model_id if by_model else None,
-                     model_name if by_model else None, *versions)  # fmt: skip
-            out.append(dict(zip(ROW_COLUMNS, cells, strict=True)))
-    return out
+            yield (whole, name, value, edits.get((*pair, name), (at, study)),
+                   source if name == "emotion" else "human",
+                   (model_id, model_name) if by_model else nobody)  # fmt: skip
+    for name, value, at, study in extra:
+        yield whole, name, value, edits.get((*pair, name), (at, study)), "human", nobody
+    for uid, start, end, values, at, study in segments:
+        when = edits.get((*pair, SEGMENT_PREFIX + uid), (at, study))
+        found = sorted(((k, v) for k, v in values.items() if v is not None and v != ""),
+                       key=lambda kv: order(kv[0]))  # fmt: skip
+        for name, value in found or [(None, None)]:  # a segment without values: one row
+            yield (uid, start, end), name, value, when, "human", nobody
 
 
 def _rounded(value: float | None) -> float | None:
@@ -193,16 +228,22 @@ def _active_suggestions(project: Project) -> tuple[str | None, dict]:
     return name, {s.recording_id: s for s in suggestions(project, model_id=model_id)}
 
 
-_SUMMARY_SQL = f"""
-SELECT r.id, COALESCE(n.raters, 0), COALESCE(v.raters, 0), v.validity, k.consensus,
-       k.agreement, n.mean_i, COALESCE(n.n_i, 0), n.mean_g, COALESCE(n.n_g, 0)
+def _summary_sql(form: RatingForm) -> str:
+    return f"""
+SELECT r.id, COALESCE(n.raters, 0), COALESCE(n.chose, 0), v.validity, COALESCE(v.raters, 0),
+       k.consensus, k.agreement, n.mean_i, COALESCE(n.n_i, 0), n.mean_g, COALESCE(n.n_g, 0)
 FROM recordings r
-LEFT JOIN ({validity_sql()}) v ON v.recording_id = r.id
+LEFT JOIN ({validity_sql(form=form)}) v ON v.recording_id = r.id
 LEFT JOIN ({consensus_sql()}) k ON k.recording_id = r.id
-LEFT JOIN (SELECT recording_id, COUNT(*) AS raters, AVG(intensity) AS mean_i,
-                  COUNT(intensity) AS n_i, AVG(genuineness) AS mean_g, COUNT(genuineness) AS n_g
-           FROM ratings WHERE emotion IS NOT NULL OR intensity IS NOT NULL
-                OR genuineness IS NOT NULL OR notes != '' GROUP BY recording_id) n
+LEFT JOIN (SELECT t.recording_id, COUNT(*) AS raters,
+                  SUM(t.emotion IS NOT NULL AND t.emotion_source = 'human') AS chose,
+                  AVG(t.intensity) AS mean_i, COUNT(t.intensity) AS n_i,
+                  AVG(t.genuineness) AS mean_g, COUNT(t.genuineness) AS n_g
+           FROM ratings t WHERE t.emotion IS NOT NULL OR t.intensity IS NOT NULL
+                OR t.genuineness IS NOT NULL OR t.notes != '' OR EXISTS (SELECT 1 FROM
+                rating_values w WHERE w.recording_id = t.recording_id AND w.rater_id =
+                t.rater_id AND w.value IS NOT NULL AND w.value != '')
+           GROUP BY t.recording_id) n
      ON n.recording_id = r.id"""
 
 
@@ -211,16 +252,18 @@ def recording_rows(project: Project, recordings: Sequence[_Recording] | None = N
     """One summary row per recording in key order; keys :data:`RECORDING_COLUMNS`."""
     recordings = recordings if recordings is not None else _recordings(project)
     model_name, suggested = active if active is not None else _active_suggestions(project)
-    stats = {row[0]: row[1:] for row in project.execute(_SUMMARY_SQL)}
+    stats = {row[0]: row[1:] for row in project.execute(_summary_sql(RatingForm.of(project)))}
     out = []
     for r in recordings:
-        raters, chose, valid, consensus, agreement, mean_i, n_i, mean_g, n_g = stats[r.id]
+        (raters, chose, valid, valid_n, consensus, agreement, mean_i, n_i, mean_g,
+         n_g) = stats[r.id]  # fmt: skip
         s = suggested.get(r.id)
         cells = (r.key, r.participant, r.intended, *r.media_cells(), round(r.duration, 6),
-                 raters, chose, _rounded(valid), consensus or None, _rounded(agreement),
-                 _rounded(mean_i), n_i, _rounded(mean_g), n_g, model_name if s else None,
-                 s.label if s else None, _rounded(s.confidence) if s else None,
-                 __version__, project.format_version)  # fmt: skip
+                 raters, chose, _rounded(valid), valid_n, consensus or None,
+                 _rounded(agreement), _rounded(mean_i), n_i, _rounded(mean_g), n_g,
+                 model_name if s else None, s.label if s else None,
+                 _rounded(s.confidence) if s else None, __version__,
+                 project.format_version)  # fmt: skip
         out.append(dict(zip(RECORDING_COLUMNS, cells, strict=True)))
     return out
 
@@ -305,7 +348,8 @@ def export_project(project: Project, folder: str | Path, formats: Sequence[str] 
 def recording_tiers(project: Project, recording: _Recording, rows: Sequence[dict],
                     model_name: str | None, suggestion) -> RecordingTiers:  # fmt: skip
     """A recording's annotation file: each rater's value of each field over the whole
-    recording, then the active model's emotion over time; provenance in its properties."""
+    recording, each rater's segment labels per field, then the active model's emotion
+    over time; provenance in its properties."""
     tiers = rating_tiers(rows, recording.duration)
     intervals = track_intervals(suggestion.track, recording.duration) if suggestion else ()
     if intervals:

@@ -3,9 +3,14 @@
 
 Times are seconds of the audio file (of the body file when a recording has no audio).
 Each rater's value of a field is one annotation spanning the whole recording, on the tier
-``RATER/FIELD``. The model's tier holds one interval per run of windows with the same top
-label: window k covers [k·hop, k·hop + window] s of the audio and is drawn at its centre
-± hop/2, as the main window's emotion strip draws it, clipped to the recording.
+``RATER/FIELD``. Each rater's segments (time ranges labelled with the form's fields) are
+annotations of their time range on the tier ``RATER/FIELD (segments)``, one per field the
+segments hold a value of, clipped to the recording; segments of one rater that overlap go
+on further tiers ``RATER/FIELD (segments 2)`` … (a Praat interval tier cannot hold
+overlapping intervals), each on the first where it fits. The model's tier holds one
+interval per run of windows with the same top label: window k covers [k·hop, k·hop +
+window] s of the audio and is drawn at its centre ± hop/2, as the main window's emotion
+strip draws it, clipped to the recording.
 """
 
 from __future__ import annotations
@@ -19,8 +24,12 @@ from pathlib import Path
 import numpy as np
 
 #: Name of the tier of the active model's emotion over time (its name filled in). No rater
-#: tier can take it: every rater tier ends in '/' and a rating field.
+#: tier can take it: every rater tier ends in '/' and a rating field (a field key is
+#: letters, digits and _), or in that and " (segments…)".
 MODEL_TIER = "emotion over time (model: {model})"
+#: Name of a rater's tier of segment labels of one field (lane: 1, 2 … for overlaps).
+SEGMENT_TIER = "{rater}/{field} (segments)"
+SEGMENT_LANE_TIER = "{rater}/{field} (segments {lane})"
 
 #: MIME types ELAN knows for linked audio, by file suffix.
 AUDIO_MIME_TYPES = {
@@ -65,15 +74,51 @@ def rater_tier(rater: str, field_name: str) -> str:
     return f"{rater}/{field_name}"
 
 
+def segment_tier(rater: str, field_name: str, lane: int = 1) -> str:
+    """The tier of one rater's segment labels of one field, e.g. ``ann/emotion (segments)``;
+    ``lane`` 2, 3 … hold segments overlapping those of the lanes before."""
+    if lane == 1:
+        return SEGMENT_TIER.format(rater=rater, field=field_name)
+    return SEGMENT_LANE_TIER.format(rater=rater, field=field_name, lane=lane)
+
+
+def _lanes(annotations: Sequence[Annotation]) -> list[list[Annotation]]:
+    """Annotations (by start) in lanes without overlap, each on the first where it fits."""
+    lanes: list[list[Annotation]] = []
+    for a in annotations:
+        lane = next((lane for lane in lanes if lane[-1].end <= a.start), None)
+        if lane is None:
+            lanes.append([a])
+        else:
+            lane.append(a)
+    return lanes
+
+
 def rating_tiers(rows: Sequence[dict], duration: float) -> list[Tier]:
-    """One tier per value row (``rater``, ``field``, ``value``), its one annotation spanning
-    [0, ``duration``] s."""
-    return [
+    """One tier per value row of the whole recording (``rater``, ``field``, ``value``), its
+    one annotation spanning [0, ``duration``] s; then, per rater and field, the tiers of the
+    segment rows (``segment``, ``start``, ``end``), each segment clipped to the recording."""
+    tiers = [
         Tier(
             rater_tier(row["rater"], row["field"]), (Annotation(0.0, duration, str(row["value"])),)
         )
         for row in rows
+        if row.get("segment") is None
     ]
+    by_field: dict[tuple[str, str], list[Annotation]] = {}
+    for row in rows:
+        if row.get("segment") is None or row["field"] is None:
+            continue
+        start, end = max(0.0, float(row["start"])), min(duration, float(row["end"]))
+        if end > start:
+            by_field.setdefault((row["rater"], row["field"]), []).append(
+                Annotation(start, end, str(row["value"]))
+            )
+    for (rater, name), spans in by_field.items():
+        spans.sort(key=lambda a: (a.start, a.end))
+        for lane, found in enumerate(_lanes(spans), start=1):
+            tiers.append(Tier(segment_tier(rater, name, lane), tuple(found)))
+    return tiers
 
 
 def file_stem(key: str, taken: set[str], recording_id: int) -> str:

@@ -15,7 +15,8 @@ here), so its edits are counted as not merged.
 Raters are matched by name; a SOURCE rater who brings edits is added to TARGET.
 
 The edit logs are united: a SOURCE edit-log row about a rating (a rater, a recording and
-one of :data:`~emolab.project.ratings.FIELDS`) is added unless TARGET holds it already.
+a field: one of :data:`~emolab.project.ratings.FIELDS`, another field of a rating form,
+or ``segment:UID``, a segment's whole state) is added unless TARGET holds it already.
 A row's identity is (time, rater name, matched recording, field, old value, new value,
 seconds since open, :func:`canonical_source`), counted as a multiset, so merging again
 adds nothing. Rows are added in SOURCE order with what they said, except that
@@ -36,9 +37,23 @@ united log: greatest time, then greatest row id (added rows come after TARGET's 
 SOURCE wins a tie). The same rater's conflicting edits are thus resolved latest-wins, and
 both stay in the log. Who set an emotion (``human``/``model``) comes from the side whose
 edit won; a SOURCE model id is not kept (``source_model_id`` NULL). A value TARGET holds
-already is left as it is, with who set it.
+already is left as it is, with who set it. The winning value is put in place as an edit
+would put it (:func:`~emolab.project.ratings.write_value`): a column of ``ratings``, a row
+of ``rating_values`` (with the winning edit's time and study), or a segment's state (a
+segment whose latest state is deleted, NULL, is deleted).
 
-Every write is one transaction on TARGET; each SOURCE is opened read-only and never written.
+Rating forms: each side's values are typed by TARGET's rating form. A value of a field
+TARGET's form has must be one the form accepts, or the merge is refused (nothing
+written; set a form that accepts it first). A field TARGET's form does not have (the
+copies used different forms) is merged all the same: its log rows are added and its
+value kept in ``rating_values`` as given, so nothing a rater did is lost; the report
+names such fields. A segment's state is taken whole: its fields TARGET's form has are
+checked, others kept as given.
+
+Every write is one transaction on TARGET; each SOURCE is opened read-only and never
+written. A SOURCE in an older project format is copied to a temporary file (SQLite's
+backup API), the copy migrated and read, and the copy removed
+(:func:`~emolab.project.merge_read.opened_source`).
 """
 
 from __future__ import annotations
@@ -60,6 +75,7 @@ from emolab.project.merge_read import (
     _Matching,
     _Rating,
     _Side,
+    opened_source,
 )
 from emolab.project.merge_report import (  # noqa: F401  (public names live on here)
     _IMPORT_SOURCES,
@@ -79,7 +95,13 @@ from emolab.project.merge_report import (  # noqa: F401  (public names live on h
     _stored_source,
     canonical_source,
 )
-from emolab.project.ratings import FIELDS
+from emolab.project.merge_values import _current, _is_rating_field, _typed
+from emolab.project.ratings import (
+    FIELDS,
+    is_segment_field,
+    logged_text,
+    write_value,
+)
 from emolab.project.schema import utc_now
 from emolab.project.store import Project
 
@@ -98,26 +120,8 @@ def _when(edit: _Edit, side: _Side) -> tuple[datetime, int]:
     return _moment(edit.at, f"edit log row {edit.id}", side.path), edit.id
 
 
-def _typed(field_name: str, text: str | None, edit: _Edit, path: Path) -> object:
-    """A logged value as the ratings table holds it."""
-    if field_name == "notes":
-        return text or ""
-    if text is None or field_name not in _SCALES:
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 5:
-        raise ProjectError(
-            f"edit log row {edit.id} sets {field_name} to {text!r:.20}, not a whole number 1–5",
-            path,
-        )
-    return value
-
-
-def _shown(value: object) -> str | None:
-    return None if value is None else str(value)
+def _shown(value: object, field_name: str = "") -> str | None:
+    return logged_text(field_name, value)
 
 
 Key = tuple[str, int, str]  # (rater name, TARGET recording id, field)
@@ -137,7 +141,9 @@ def _identity(edit: _Edit, rater: str, recording_id: int) -> tuple:
 
 
 def _is_rating_edit(edit: _Edit) -> bool:
-    return edit.rater_id is not None and edit.recording_id is not None and edit.field in FIELDS
+    return (
+        edit.rater_id is not None and edit.recording_id is not None and _is_rating_field(edit.field)
+    )
 
 
 def _merge_one(target_project: Project, source: _Side, at: str) -> MergeReport:
@@ -211,6 +217,10 @@ def _merge_one(target_project: Project, source: _Side, at: str) -> MergeReport:
     changed, conflicts = _apply_latest(
         target_project, target, source, matching, history, {k for k, _ in new}, shared, rater_ids
     )
+    unknown = sorted({
+        name for (_, _, name), _ in new
+        if name not in FIELDS and not is_segment_field(name) and not target.form.has(name)
+    })  # fmt: skip
     record = {
         "file": source.path.name,
         "path": str(source.path),
@@ -221,6 +231,8 @@ def _merge_one(target_project: Project, source: _Side, at: str) -> MergeReport:
         "ratings_changed": changed,
         "conflicts": len(conflicts),
     }
+    if unknown:
+        record["fields_not_in_form"] = unknown
     cur = target_project.execute(
         "INSERT INTO edit_log(at, field, new_value, source) VALUES (?, ?, ?, 'merge')",
         (at, MERGE_FIELD, json.dumps(record)),
@@ -233,6 +245,7 @@ def _merge_one(target_project: Project, source: _Side, at: str) -> MergeReport:
         conflicts=len(conflicts),
         conflict_examples=tuple(conflicts[:CONFLICT_EXAMPLES]),
         merge_id=int(cur.lastrowid),
+        fields_not_in_form=tuple(unknown),
     )
 
 
@@ -249,6 +262,7 @@ def _apply_latest(
     """Set each touched field to its latest edit; (ratings changed, conflicts resolved)."""
     source_recording = {t: s for s, t in matching.recordings.items()}
     source_raters = {name: rid for rid, name in source.raters.items()}
+    form = target.form
     by_rating: dict[tuple[str, int], list[str]] = defaultdict(list)
     for rater, recording_id, name in sorted(touched):
         by_rating[(rater, recording_id)].append(name)
@@ -256,54 +270,51 @@ def _apply_latest(
     changed, conflicts = 0, []
     for (rater, recording_id), names in by_rating.items():
         rater_id = rater_ids[rater]
+        theirs_id = (source_raters[rater], source_recording[recording_id])
         mine = target.ratings.get((rater_id, recording_id))
-        theirs = source.ratings.get((source_raters[rater], source_recording[recording_id]))
-        updates: dict[str, object] = {}
+        theirs = source.ratings.get(theirs_id)
+        updates: dict[str, tuple[object, _Edit]] = {}
         origin: tuple[str, int | None] | None = None
         study = None  # the study of the latest winning edit: kept with the rating
         latest = mine.updated_at if mine else None
         for name in names:
             edits = history[(rater, recording_id, name)]
             winner, side = max(edits, key=lambda e: _when(*e))
-            value = _typed(name, winner.new_value, winner, side.path)
-            now = mine.values[name] if mine else _EMPTY[name]
-            other = theirs.values[name] if theirs else _EMPTY[name]
+            value = _typed(name, winner.new_value, winner, side.path, form)
+            now = _current(target, rater_id, recording_id, name, form)
+            other = _current(source, *theirs_id, name, form)
             own = sum(s is target for _, s in edits) - shared[(rater, recording_id, name)]
             if own > 0 and now != other:  # both copies changed it apart, to different values
-                conflicts.append(Conflict(rater, target.keys[recording_id], name, _shown(now),
-                                          _shown(other), _shown(value)))  # fmt: skip
+                conflicts.append(Conflict(rater, target.keys[recording_id], name,
+                                          _shown(now, name), _shown(other, name),
+                                          _shown(value, name)))  # fmt: skip
             if value == now:
                 continue
-            updates[name] = value
+            updates[name] = (value, winner)
+            if is_segment_field(name):
+                continue  # a segment is no column of the rating: its time is its own
             if latest is None or _when(winner, side)[0] > _moment(latest, "a rating", target.path):
                 latest, study = winner.at, winner.study
             if name == "emotion":
                 origin = _origin(winner, side is target, value, mine if side is target else theirs)
-        if not updates:
-            continue
-        if mine is None:
-            if all(v in (None, "") for v in updates.values()):
-                continue  # an emptied rating is not created
+        rated = {n: v for n, v in updates.items() if not is_segment_field(n)}
+        if mine is None and all(value in (None, "") for value, _ in rated.values()):
+            rated = {}  # an emptied rating is not created
+        for name, (value, winner) in updates.items():
+            if is_segment_field(name) or name in rated:
+                write_value(project, recording_id, rater_id, name, value, winner.at,
+                            winner.study, origin if name == "emotion" else None)  # fmt: skip
+        if rated:
+            # the rating's time and study: of its latest winning edit (or as they were)
+            kept = study if study is not None else (mine.study if mine else None)
             project.execute(
-                "INSERT INTO ratings(recording_id, rater_id, updated_at) VALUES (?, ?, ?)",
-                (recording_id, rater_id, latest),
+                "UPDATE ratings SET updated_at = ?, study = ? WHERE recording_id = ? "
+                "AND rater_id = ?",
+                (latest, kept, recording_id, rater_id),
             )
-        columns = dict(updates, updated_at=latest)
-        if study is not None:
-            columns["study"] = study
-        if origin is not None:
-            columns["emotion_source"], columns["source_model_id"] = origin
-        project.execute(
-            f"UPDATE ratings SET {', '.join(f'{c} = ?' for c in columns)} "
-            "WHERE recording_id = ? AND rater_id = ?",
-            (*columns.values(), recording_id, rater_id),
-        )
-        changed += 1
+        if rated or any(is_segment_field(n) for n in updates):
+            changed += 1
     return changed, conflicts
-
-
-#: A field of a rating nobody has set.
-_EMPTY: dict[str, object] = {f: "" if f == "notes" else None for f in FIELDS}
 
 
 def _origin(
@@ -327,12 +338,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def read_source(path: str | Path, target: Project) -> _Side:
-    """Everything a merge takes from SOURCE, read through a read-only connection."""
+    """Everything a merge takes from SOURCE, read through a read-only connection (of a
+    migrated temporary copy when SOURCE is in an older format)."""
     path = Path(path).absolute()
     if _same_file(path, target.path):
         raise ProjectError("is the target project itself; merge another copy into it", path)
-    with Project.open(path, read_only=True) as source:
-        return _Side.read(source)
+    with opened_source(path) as source:
+        return _Side.read(source, path)
 
 
 def merge_projects(
@@ -343,7 +355,9 @@ def merge_projects(
 
     Every SOURCE is read before TARGET is locked; a SOURCE that is TARGET itself, cannot be
     opened (damaged, newer format) or has recordings that match ambiguously
-    (:class:`MergeRefused`) stops the merge before anything is written."""
+    (:class:`MergeRefused`) stops the merge before anything is written, and so does a
+    value TARGET's rating form does not accept. A SOURCE in an older format is read from
+    a migrated temporary copy."""
     if target.read_only:
         raise ProjectError("is read-only; nothing was merged", target.path)
     sides = [read_source(path, target) for path in sources]
@@ -354,6 +368,10 @@ def merge_projects(
     except sqlite3.DatabaseError as exc:
         why = describe_sqlite_error(exc)
         raise ProjectError(f"nothing was merged: {why}", target.path) from exc
+    except ProjectError as exc:
+        if exc.path is not None:
+            raise
+        raise ProjectError(f"nothing was merged: {exc.reason}", target.path) from exc
 
 
 def merge_project(target: Project, source: str | Path, at: str | None = None) -> MergeReport:

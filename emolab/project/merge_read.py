@@ -1,17 +1,25 @@
 """Reading the two sides of a merge and matching their recordings by media content
-(see :mod:`emolab.project.merge`)."""
+(see :mod:`emolab.project.merge`). A SOURCE in an older project format is read from a
+migrated temporary copy (:func:`opened_source`); SOURCE itself is only ever read."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from emolab.core.errors import ProjectError
 from emolab.project.errors import describe_sqlite_error
+from emolab.project.forms import RatingForm
 from emolab.project.merge_report import MergeRefused
+from emolab.project.migrations import APPLICATION_ID, LATEST_VERSION
 from emolab.project.ratings import FIELDS
+from emolab.project.schema import read_header
 from emolab.project.store import Project
 
 
@@ -36,6 +44,7 @@ class _Rating:
     emotion_source: str
     source_model_id: int | None
     updated_at: str | None
+    study: str | None = None
 
 
 @dataclass
@@ -49,9 +58,17 @@ class _Side:
     models: dict[int, str]
     edits: list[_Edit]
     ratings: dict[tuple[int, int], _Rating]  # (rater id, recording id) →
+    form: RatingForm = field(default_factory=RatingForm.default)
+    #: (rater id, recording id, field) → the text ``rating_values`` holds
+    values: dict[tuple[int, int, str], str | None] = field(default_factory=dict)
+    #: segment uid → (recording id, rater id, state: {"start", "end", "fields"})
+    segments: dict[str, tuple[int, int, dict]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, project: Project) -> _Side:
+    def read(cls, project: Project, path: Path | None = None) -> _Side:
+        """What a merge needs of ``project``; ``path``: the file it stands for (a
+        migrated copy stands for its original), by default the project's own."""
+
         def rows(sql: str) -> list[sqlite3.Row]:
             return project.execute(sql).fetchall()
 
@@ -65,11 +82,22 @@ class _Side:
                     r["emotion_source"],
                     r["source_model_id"],
                     r["updated_at"],
+                    r["study"],
                 )
                 for r in rows("SELECT * FROM ratings")
             }
+            values = {
+                (r[0], r[1], r[2]): r[3]
+                for r in rows("SELECT rater_id, recording_id, field, value FROM rating_values")
+            }
+            segments = {
+                r[0]: (r[1], r[2], {"start": r[3], "end": r[4], "fields": _fields(r[5])})
+                for r in rows(
+                    "SELECT uid, recording_id, rater_id, start, end, fields FROM segments"
+                )
+            }
             return cls(
-                path=project.path,
+                path=path or project.path,
                 keys=dict(rows("SELECT id, key FROM recordings")),
                 media=dict(media),
                 raters=dict(rows("SELECT id, name FROM raters")),
@@ -82,11 +110,77 @@ class _Side:
                     )
                 ],
                 ratings=ratings,
+                form=RatingForm.of(project),
+                values=values,
+                segments=segments,
             )
         except sqlite3.DatabaseError as exc:
             raise ProjectError(
-                f"cannot be read for merging: {describe_sqlite_error(exc)}", project.path
+                f"cannot be read for merging: {describe_sqlite_error(exc)}", path or project.path
             ) from exc
+
+
+def _fields(text: str | None) -> dict:
+    try:
+        fields = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def _older_format(path: Path) -> bool:
+    """True when ``path`` is an emolab project in an older format (read read-only)."""
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, ValueError):
+        return False
+    try:
+        version, app_id = read_header(con, path)
+    except ProjectError:
+        return False
+    finally:
+        con.close()
+    return app_id == APPLICATION_ID and 0 < version < LATEST_VERSION
+
+
+def _copy(path: Path, copy: Path) -> None:
+    """``path`` copied through SQLite's backup API (a read-only connection to it)."""
+    try:
+        source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            target = sqlite3.connect(copy)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        raise ProjectError(
+            f"is in an older project format and could not be copied to update it for "
+            f"merging: {describe_sqlite_error(exc)}", path) from exc  # fmt: skip
+
+
+@contextmanager
+def opened_source(path: Path) -> Iterator[Project]:
+    """SOURCE opened read-only; one in an older project format is copied to a temporary
+    file (SQLite's backup API), the copy migrated and opened, and removed afterwards.
+    SOURCE itself is never written."""
+    if not _older_format(path):
+        with Project.open(path, read_only=True) as project:
+            yield project
+        return
+    with tempfile.TemporaryDirectory(prefix="emolab-merge-") as folder:
+        copy = Path(folder) / path.name
+        _copy(path, copy)
+        try:
+            project = Project.open(copy)
+        except ProjectError as exc:
+            raise ProjectError(
+                f"is in an older project format and its copy could not be updated for "
+                f"merging: {exc.reason}", path) from exc  # fmt: skip
+        with project:
+            yield project
 
 
 @dataclass(frozen=True)

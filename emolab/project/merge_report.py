@@ -69,6 +69,9 @@ class MergeReport:
     conflicts: int = 0
     conflict_examples: tuple[Conflict, ...] = ()
     merge_id: int | None = None  # TARGET's ``project_merge`` log row; None: nothing added
+    #: keys of fields the added rows set that TARGET's rating form does not have (their
+    #: values are kept in ``rating_values`` as given)
+    fields_not_in_form: tuple[str, ...] = ()
 
     def summary_lines(self) -> list[str]:
         """The report as a few lines for a person (the CLI prints them)."""
@@ -82,6 +85,11 @@ class MergeReport:
             lines = [f"{head}; no new edits, nothing changed."]
         if self.raters_added:
             lines.append(f"Raters added: {_listed(self.raters_added)}")
+        if self.fields_not_in_form:
+            lines.append(
+                f"Fields {self.target.name}'s rating form does not have, kept as given: "
+                f"{_listed(self.fields_not_in_form)}"
+            )
         if self.conflicts:
             lines.append(
                 f"{self.conflicts} conflicting edits of the same rater resolved latest-wins "

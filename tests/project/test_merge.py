@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 from collections import Counter
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emolab.core.errors import ProjectError, ProjectTooNew
+from emolab.project.forms import RatingForm, set_project_form
 from emolab.project.merge import (
     DANGLING,
     MERGE_FIELD,
@@ -86,10 +88,12 @@ def ratings(path: Path) -> dict[tuple[str, str], tuple]:
 
 def snapshot(path: Path) -> dict[str, list]:
     """Every table a merge may write, whole."""
+    tables = ("edit_log", "ratings", "raters", "recordings", "media", "models",
+              "rating_values", "segments")  # fmt: skip
     with Project.open(path) as project:
         return {
-            table: [tuple(r) for r in project.execute(f"SELECT * FROM {table} ORDER BY 1")]
-            for table in ("edit_log", "ratings", "raters", "recordings", "media", "models")
+            table: [tuple(r) for r in project.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3")]
+            for table in tables
         }
 
 
@@ -343,16 +347,11 @@ def _damaged(path: Path) -> None:
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
 
 
-def _older(path: Path) -> None:
-    shutil.copy(FIXTURES / "v1.emolab", path)
-
-
 @pytest.mark.parametrize(
     ("spoil", "error", "reason"),
     [
         (_newer, ProjectTooNew, "newer emolab"),
         (_damaged, ProjectError, "not an emolab project"),
-        (_older, ProjectError, "older project format"),
     ],
 )
 def test_a_source_that_cannot_be_read_is_named_and_nothing_is_merged(
@@ -371,6 +370,27 @@ def test_a_source_that_cannot_be_read_is_named_and_nothing_is_merged(
         assert sha(bad) == bad_hash
 
 
+def test_a_source_in_an_older_format_is_read_from_a_migrated_copy(small_demo, tmp_path):
+    """It used to be refused (it is opened read-only, so it could not be migrated)."""
+    folder = tmp_path / "older"
+    folder.mkdir()
+    older = folder / "v1.emolab"
+    shutil.copy(FIXTURES / "v1.emolab", older)
+    older_hash = sha(older)
+    con = sqlite3.connect(f"{older.as_uri()}?mode=ro", uri=True)  # Project.open migrates
+    [(edits,)] = con.execute("SELECT COUNT(*) FROM edit_log WHERE rater_id IS NOT NULL")
+    con.close()
+    with copies(small_demo, 1) as (target,):
+        with Project.open(target) as project:
+            report = merge_project(project, older)
+        # its one recording's media are not the demo's: reported, its edits not merged
+        assert report.only_in_source == ("05-02-01-02-03-07",) and report.matched == 0
+        assert edits and report.log_rows_skipped == {ONLY_IN_SOURCE: edits}
+        assert report.source == older
+    assert sha(older) == older_hash
+    assert sorted(p.name for p in folder.iterdir()) == ["v1.emolab"]  # no backup, no WAL
+
+
 # ---- nothing is lost, whatever the edits ------------------------------------------------
 
 RATERS = ("anna", "bob")
@@ -380,23 +400,72 @@ VALUES = {
     "intensity": st.one_of(st.none(), st.integers(1, 5)),
     "genuineness": st.one_of(st.none(), st.integers(1, 5)),
     "notes": st.sampled_from(["", "hesitant", "laughs"]),
+    # a field of the validity form kept in rating_values
+    "valid": st.sampled_from(["yes", "no", "unsure", None]),
 }
+#: A segment's state (added or changed), or None (deleted).
+SEGMENT_STATES = st.one_of(
+    st.none(),
+    st.builds(
+        lambda start, length, emotion, intensity: {
+            "start": start, "end": start + length,
+            "fields": {k: v for k, v in (("emotion", emotion), ("intensity", intensity))
+                       if v is not None}},
+        st.sampled_from([0.0, 0.5, 1.25]), st.sampled_from([0.5, 1.0]),
+        st.sampled_from([None, "sad", "calm"]), st.one_of(st.none(), st.integers(1, 5)),
+    ),
+)  # fmt: skip
 #: Which copy an edit is made in: the target's, the source's, or both (shared history).
 SIDES = ("target", "source", "both")
 
 
 @st.composite
 def edit_sequences(draw) -> list[tuple[str, tuple]]:
-    """Edits ``(side, (rater, recording, field, value, second))``, each at its own time."""
+    """Edits ``(side, (rater, recording, field, value, second))``, each at its own time:
+    the core fields, an extra form field, and segments added, changed and deleted (two
+    segment ids per rater and recording)."""
     n = draw(st.integers(1, 24))
     seconds = draw(st.permutations(range(n)))
     edits = []
     for second in seconds:
-        name = draw(st.sampled_from(FIELDS))
-        edit = (draw(st.sampled_from(RATERS)), draw(st.integers(0, RECORDINGS - 1)), name,
-                draw(VALUES[name]), second)  # fmt: skip
-        edits.append((draw(st.sampled_from(SIDES)), edit))
+        rater, recording = draw(st.sampled_from(RATERS)), draw(st.integers(0, RECORDINGS - 1))
+        name = draw(st.sampled_from([*FIELDS, "valid", "segment"]))
+        if name == "segment":
+            name = f"segment:{rater}{recording}s{draw(st.integers(0, 1))}"
+            value = draw(SEGMENT_STATES)
+        else:
+            value = draw(VALUES[name])
+        edits.append((draw(st.sampled_from(SIDES)), (rater, recording, name, value, second)))
     return edits
+
+
+def with_validity_form(path: Path) -> None:
+    with Project.open(path) as project:
+        set_project_form(project, RatingForm.load("validity"))
+
+
+def _latest_logged(path: Path) -> dict[tuple[str, str, str], str | None]:
+    """(rater, recording key, field) → the value its latest logged edit set."""
+    latest: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+    for at, rater, key, name, _, new, _, _ in edit_rows(path):
+        if (rater, key, name) not in latest or at > latest[(rater, key, name)][0]:
+            latest[(rater, key, name)] = (at, new)
+    return {k: new for k, (_, new) in latest.items()}
+
+
+def stored_extras(path: Path) -> tuple[dict, dict]:
+    """The values of ``valid`` by (rater, key), and the segments by uid."""
+    with Project.open(path) as project:
+        valid = project.execute(
+            "SELECT a.name, r.key, v.value FROM rating_values v JOIN raters a ON a.id = "
+            "v.rater_id JOIN recordings r ON r.id = v.recording_id WHERE v.field = 'valid' "
+            "AND v.value IS NOT NULL").fetchall()  # fmt: skip
+        found = project.execute(
+            "SELECT s.uid, a.name, r.key, s.start, s.end, s.fields FROM segments s JOIN raters "
+            "a ON a.id = s.rater_id JOIN recordings r ON r.id = s.recording_id"
+        ).fetchall()
+    return ({(r[0], r[1]): r[2] for r in valid},
+            {r[0]: (r[1], r[2], r[3], r[4], json.loads(r[5])) for r in found})  # fmt: skip
 
 
 def _latest_values(path: Path) -> dict[tuple[str, str], tuple]:
@@ -427,6 +496,7 @@ def _latest_values(path: Path) -> dict[tuple[str, str], tuple]:
 def test_nothing_is_lost_and_every_rating_is_its_latest_edit(small_demo, edits):
     with copies(small_demo, 2) as (target, source):
         for copy, sides in ((target, ("target", "both")), (source, ("source", "both"))):
+            with_validity_form(copy)
             rate(copy, *sorted((e for side, e in edits if side in sides), key=lambda e: e[4]))
         before = {"target": edit_rows(target), "source": edit_rows(source)}
         source_hash = sha(source)
@@ -439,6 +509,23 @@ def test_nothing_is_lost_and_every_rating_is_its_latest_edit(small_demo, edits):
         assert {pair: v for pair, v in merged.items() if v != (None, None, None, "")} == (
             _latest_values(target)
         )
+        # the extra field and the segments: each as its latest edit left it
+        latest = _latest_logged(target)
+        valid, found = stored_extras(target)
+        assert valid == {(r, k): v for (r, k, name), v in latest.items()
+                         if name == "valid" and v is not None}  # fmt: skip
+        expected = {}
+        for (rater, key, name), state in latest.items():
+            if name.startswith("segment:") and state is not None:
+                state = json.loads(state)
+                expected[name.removeprefix("segment:")] = (
+                    rater,
+                    key,
+                    state["start"],
+                    state["end"],
+                    state["fields"],
+                )
+        assert found == expected
 
         settled = snapshot(target)
         with Project.open(target) as project:

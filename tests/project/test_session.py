@@ -300,6 +300,7 @@ def test_every_rating_keeps_the_study_it_was_made_under(session):
         "order": "file",
         "condition": "balanced",
         "seed": 9,
+        "locked": False,
         "rater_condition": session.condition,
     }
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from emolab.core.errors import ProjectError
-from emolab.project.study import Study, StudyLocked, load_study, save_study
 from emolab.project.store import Project
+from emolab.project.study import Study, StudyLocked, load_study, save_study
 
 
 @pytest.fixture
