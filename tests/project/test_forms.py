@@ -266,3 +266,29 @@ def test_a_damaged_stored_form_names_the_project(project):
     project.set_meta("rating_form", "{not json")
     with pytest.raises(EmolabError, match="damaged rating form"):
         RatingForm.of(project)
+
+
+def test_a_forms_extra_fields_round_trip_through_the_ratings_csv(project, tmp_path):
+    from emolab.project.rating_io import RatingsRejected, export_ratings, import_ratings
+
+    set_project_form(project, RatingForm.load("validity"))
+    a, b = _ids(project)
+    ann = project.ensure_rater("ann")
+    set_field(project, a, ann, "emotion", "sad")
+    set_field(project, a, ann, "valid", "unsure")
+    set_field(project, b, ann, "valid", "no")  # only the extra field
+    path = tmp_path / "ratings.csv"
+    assert export_ratings(project, path) == 2
+    header = path.read_text().splitlines()[0]
+    assert header.endswith(",valid")
+    project.execute("DELETE FROM rating_values")
+    project.execute("DELETE FROM ratings")
+    report = import_ratings(project, path)
+    assert report.values_changed == 3
+    assert get_rating(project, a, ann).value("valid") == "unsure"
+    assert get_rating(project, b, ann).value("valid") == "no"
+    path.write_text(path.read_text().replace(",no\n", ",perhaps\n"))
+    with pytest.raises(RatingsRejected) as caught:
+        import_ratings(project, path)
+    (problem,) = caught.value.problems
+    assert (problem.column, problem.value) == ("valid", "perhaps")
