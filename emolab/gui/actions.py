@@ -2,8 +2,10 @@
 
 Each :class:`Command` names its menu, shortcut, help text and the window method it calls.
 Menus, the toolbar and the keyboard help (``?``) are all built from this table, so a key
-cannot do one thing and be documented as another. Rating keys come from the label scheme
-(:func:`rating_commands`).
+cannot do one thing and be documented as another. Rating keys come from the project's
+rating form (:func:`rating_commands`) and are replaced when a project with another form
+opens (:meth:`Actions.set_rating_commands`); a form's key takes precedence over a window
+command bound to the same key, which loses its key while that form is shown.
 
 Shortcuts are window-wide; a focused text box (notes, search, a spin box) takes the keys
 it types first (Qt's shortcut-override), so Space or N typed into a note stays in the note.
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QMenu,
     QMenuBar,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +30,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from emolab.gui.widgets.rating import FOCUS, digit_values
+from emolab.project.forms import RatingForm
 
 Std = QKeySequence.StandardKey
 MENUS = ("File", "Edit", "View", "Playback", "Rate", "Model", "Help")
@@ -102,6 +108,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("next_useful", "Next most use&ful recording", "Rate", "browser.next_useful",
             "Shift+N", "Open the next recording the review order ranks (model least sure, "
             "raters disagreeing, model against consensus)"),
+    Command("segment_start", "Segment st&art at the playhead", "Rate", "segments.mark_start",
+            "[", "Start a time-range segment at the playhead (then ] and S)"),
+    Command("segment_end", "Segment en&d at the playhead", "Rate", "segments.mark_end", "]",
+            "End the time-range segment at the playhead"),
+    Command("mark_segment", "&Mark segment", "Rate", "segments.mark_segment", "S",
+            "Label the range set with [ and ] (Shift+drag on the waveform marks one at once)"),
+    Command("delete_segment", "Delete the selected se&gment", "Rate",
+            "segments.delete_selected", "Del", "Delete the segment selected in the list or "
+            "on the waveform (undo brings it back)"),
     Command("suggest", "&Suggest labels for unrated recordings", "Model", "start_prediction",
             None, "Run the active model on recordings that have no suggestion yet"),
     Command("keys", "&Keyboard shortcuts", "Help", "actions.show_help", "?",
@@ -112,17 +127,36 @@ COMMANDS: tuple[Command, ...] = (
 # fmt: on
 
 
-def rating_commands(emotions: list[str]) -> tuple[Command, ...]:
-    """The rating keys of a label scheme: 1–9 choose an emotion, Ctrl+1–5 the intensity,
-    Alt+1–5 the genuineness."""
-    out = [Command(f"emotion_{e}", f"Emotion: {e}", "Rate", "rate", str(i),
-                   f"Choose the emotion {e}", ("emotion", e))
-           for i, e in enumerate(emotions[:9], start=1)]  # fmt: skip
-    for prefix, field in (("Ctrl", "intensity"), ("Alt", "genuineness")):
-        out += [Command(f"{field}_{v}", f"{field.capitalize()}: {v}", "Rate", "rate",
-                        f"{prefix}+{v}", f"Set {field} to {v} (1–5)", (field, v))
-                for v in range(1, 6)]  # fmt: skip
+def rating_commands(form: RatingForm) -> tuple[Command, ...]:
+    """The rating keys of a rating form: digits 1–9 with each field's modifier set its
+    values (1–9 choose an emotion, Ctrl+1–5 the intensity, …); a text field's key moves
+    into its box. They call the rating panel, which ignores a question not asked yet."""
+    out = []
+    for f in form.fields:
+        if f.type == "text":
+            if f.shortcut:
+                out.append(Command(f"field_{f.key}", f"Go to {_menu_text(f.title)}", "Rate",
+                                   "rating_form.choose", f.shortcut,
+                                   f"Move into the {f.title} box (Esc leaves it)",
+                                   (f.key, FOCUS)))  # fmt: skip
+            continue
+        for digit, value in digit_values(f).items():
+            keys = f"{f.shortcut}+{digit}" if f.shortcut else str(digit)
+            if f.key == "emotion":
+                text, say = f"Emotion: {value}", f"Choose the emotion {value}"
+            elif f.type == "likert":
+                anchor = f.anchor(value)  # type: ignore[arg-type]
+                text = f"{f.title}: {value}{f' ({anchor})' if anchor else ''}"
+                say = f"Set {f.key} to {value} ({f.low}–{f.high}{f': {anchor}' if anchor else ''})"
+            else:
+                text, say = f"{f.title}: {value}", f"Answer {f.title}: {value}"
+            out.append(Command(f"{f.key}_{value}", _menu_text(text), "Rate",
+                               "rating_form.choose", keys, say, (f.key, value)))  # fmt: skip
     return tuple(out)
+
+
+def _menu_text(text: str) -> str:
+    return text.replace("&", "&&")  # a label's & is not a mnemonic
 
 
 def _sequence(shortcut: str | QKeySequence.StandardKey | None) -> QKeySequence:
@@ -134,19 +168,51 @@ class Actions:
 
     def __init__(self, window: QWidget, commands: Iterable[Command]):
         self.window = window
-        self.commands = tuple(commands)
+        self.commands: tuple[Command, ...] = ()
         self.by_name: dict[str, QAction] = {}
-        for command in self.commands:
-            action = QAction(command.text, window)
-            action.setObjectName(f"action-{command.name}")
-            action.setShortcut(_sequence(command.shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setStatusTip(command.help)
-            action.setToolTip(command.help)
-            action.setCheckable(command.checkable)
-            action.triggered.connect(_caller(window, command))
-            window.addAction(action)  # shortcuts work whether or not a menu shows it
-            self.by_name[command.name] = action
+        self.menus: dict[str, QMenu] = {}
+        self.rating_names: tuple[str, ...] = ()
+        for command in commands:
+            self._add(command)
+
+    def _add(self, command: Command) -> QAction:
+        action = QAction(command.text, self.window)
+        action.setObjectName(f"action-{command.name}")
+        action.setShortcut(_sequence(command.shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(command.help)
+        action.setToolTip(command.help)
+        action.setCheckable(command.checkable)
+        action.triggered.connect(_caller(self.window, command))
+        self.window.addAction(action)  # shortcuts work whether or not a menu shows it
+        self.by_name[command.name] = action
+        self.commands += (command,)
+        return action
+
+    def set_rating_commands(self, commands: Iterable[Command]) -> None:
+        """Replace the rating keys (another rating form). A window command whose key a
+        rating command takes loses it meanwhile (it gets it back with another form)."""
+        menu = self.menus.get("Rate")
+        for name in self.rating_names:
+            action = self.by_name.pop(name)
+            self.window.removeAction(action)
+            if menu is not None:
+                menu.removeAction(action)
+            action.deleteLater()
+        self.commands = tuple(c for c in self.commands if c.name not in self.rating_names)
+        window_commands = self.commands
+        commands = tuple(commands)
+        taken = {_sequence(c.shortcut).toString() for c in commands if c.shortcut}
+        for command in window_commands:
+            key = _sequence(command.shortcut)
+            self.by_name[command.name].setShortcut(
+                QKeySequence() if key.toString() in taken else key
+            )
+        for command in commands:
+            action = self._add(command)
+            if menu is not None:
+                menu.addAction(action)
+        self.rating_names = tuple(c.name for c in commands)
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]
@@ -154,10 +220,10 @@ class Actions:
     def fill_menus(self, bar: QMenuBar, extra: dict[str, Iterable[QAction]]) -> dict:
         """One menu per :data:`MENUS` entry, in table order; ``extra`` adds actions made
         elsewhere (dock toggles) to a menu."""
-        menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
+        menus = self.menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
         for command in self.commands:
             menu = menus[command.menu]
-            if command.name in ("import", "quit", "next_unrated", "about"):
+            if command.name in ("import", "quit", "next_unrated", "segment_start", "about"):
                 menu.addSeparator()
             menu.addAction(self.by_name[command.name])
         for name, actions in extra.items():

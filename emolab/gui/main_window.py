@@ -4,7 +4,6 @@ state lives in the session; commands and their keys in :mod:`emolab.gui.actions`
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,12 +22,12 @@ from emolab.gui.project_files import ProjectFiles
 from emolab.gui.session_view import SessionView
 from emolab.gui.widgets.browser import RecordingBrowser
 from emolab.gui.widgets.rating import RatingForm
+from emolab.gui.widgets.segments import SegmentEditor
 from emolab.gui.widgets.status import StatusPanel
 from emolab.gui.widgets.suggestions import SuggestionPanel
 from emolab.gui.workers import JobRunner
 from emolab.project.session import Session
 from emolab.project.store import INTERACTIVE_BUSY_TIMEOUT_MS, Project
-from emolab.resources import resource_path
 
 _QUICK_JOBS = ("audio", "motion", "rows")  # no progress bar, nothing to report
 
@@ -43,8 +42,6 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.rows_ready = False  # set when the browser's rows of this project are listed
         self.predict_delay_ms = predict_delay_ms
-        scheme = json.loads(resource_path("labels", "default.json").read_text())
-        self.emotions: list[str] = scheme["emotions"]
         self.player = Player(clock_factory, use_audio)
         p = self.player
         self.timeline, self.playback, self.transport = p.timeline, p.playback, p.transport
@@ -53,8 +50,10 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.view = SessionView(self)
         self.files, self.exchange = ProjectFiles(self), Exchange(self)
-        self._build_ui(scheme)
-        self.actions = Actions(self, COMMANDS + rating_commands(self.emotions))
+        self.segments = SegmentEditor(self)
+        self._build_ui()
+        self.actions = Actions(self, COMMANDS)
+        self.actions.set_rating_commands(rating_commands(self.rating_form.form))
         menus = self.actions.fill_menus(
             self.menuBar(), {"View": [d.toggleViewAction() for d in self.docks.values()]}
         )
@@ -74,12 +73,12 @@ class MainWindow(QMainWindow):
         self.view.show_idle()
         gui_settings.restore_layout(self)
 
-    def _build_ui(self, scheme: dict) -> None:
+    def _build_ui(self) -> None:
         self.setWindowTitle(f"emolab {__version__}")
         self.resize(1400, 860)
         self.setCentralWidget(self.player)
         self.browser = RecordingBrowser()
-        self.rating_form = RatingForm(self.emotions, scheme)
+        self.rating_form = RatingForm()  # the default form until a project opens
         self.suggestion_panel = SuggestionPanel()
         self.models, self.agreement = ModelVersions(self), AgreementDock(self)
         self.docks = {}
@@ -88,6 +87,7 @@ class MainWindow(QMainWindow):
             ("browser", "Recordings", self.browser, left),
             ("rating", "Rating", self.rating_form, right),
             ("suggestions", "Suggestions", self.suggestion_panel, right),
+            ("segments", "Segments", self.segments.panel, right),
             ("models", "Models", self.models.panel, right),
             ("agreement", "Agreement", self.agreement.panel, right),
         ):
@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
-        self.tabifyDockWidget(self.docks["suggestions"], self.docks["models"])
+        self.tabifyDockWidget(self.docks["suggestions"], self.docks["segments"])
+        self.tabifyDockWidget(self.docks["segments"], self.docks["models"])
         self.tabifyDockWidget(self.docks["models"], self.docks["agreement"])
         self.docks["suggestions"].raise_()
         for label in self.findChildren(QLabel):  # stored text (names, notes) is never markup
@@ -113,6 +114,10 @@ class MainWindow(QMainWindow):
         )
 
     # ---- what tests and scripts read ------------------------------------------------
+    @property
+    def emotions(self) -> list[str]:  # the emotions of the rating form shown
+        return self.rating_form.emotions
+
     @property
     def project(self) -> Project | None:
         return self.session.project if self.session else None
@@ -144,6 +149,7 @@ class MainWindow(QMainWindow):
             project.close()
             return False
         self.session = self.view.session = Session(project, self.jobs, self.view.render)
+        self.view.apply_form()  # the project's rating form, its keys and segment fields
         self.suggestion_panel.show_notice("")
         gui_settings.remember_project(project.path)
         self.setWindowTitle(f"{project.path.name}{' [read-only]' * project.read_only} — emolab")
@@ -158,6 +164,7 @@ class MainWindow(QMainWindow):
     def close_project(self) -> bool:
         """Close the open project; False if the user chose to keep it open (unsaved edits)."""
         self.rating_form.flush_notes()
+        self.segments.panel.flush()
         session = self.session
         if session is not None and not session.flush_before_close():
             from platformdirs import user_data_dir
@@ -214,7 +221,9 @@ class MainWindow(QMainWindow):
         self.browser.set_rows(rows)
         self.rows_ready = final
         if self.recording_id is None and self.browser.model.rowCount():
-            self.browser.select(self.browser.model.recording_at(0))
+            first = self.browser.model.recording_at(0)
+            self.browser.select(first)  # no signal when that row was already current
+            self.open_recording(first)  # (another project's row 0): opened here then
 
     # ---- background jobs ---------------------------------------------------------------
     def start_prediction(self) -> None:

@@ -44,6 +44,9 @@ class Player(QWidget):
         splitter.addWidget(self.waveform)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        # the waveform (where segments are marked) gets the larger share from the start
+        self.skeleton.setMinimumWidth(140)  # (its 3D view asks for more than it needs)
+        splitter.setSizes([400, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter, 1)

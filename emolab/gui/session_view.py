@@ -62,7 +62,7 @@ class SessionView:
         if kind == "predict" and w.session is not None:
             w.session.predictions_done()
         w.status.job_done(f"{kind} failed: {message}")
-        if kind != "predict":
+        if kind not in ("predict", "baseline"):  # a baseline's view says so itself
             show_problem(w, f"{kind} failed", message)
 
     def render(self, aspect: str) -> None:
@@ -74,15 +74,18 @@ class SessionView:
             w.player.hold()
             w.rating_form.show_notice(s.notice)
             self.show_rating()
+            w.segments.refresh(reset=True)
             self.show_suggestion(track=False)  # the strip follows the new time axis
         elif aspect == "rating":
             self.show_rating()
+            w.segments.refresh()
             if s.recording_id is not None:
                 self.refresh_row(s.recording_id)
         elif aspect == "save":
             self.show_save_state()
         elif aspect == "time_axis":
             w.player.show_time_axis(s.media, s.timing)
+            w.segments.refresh()  # drawn on the new recording's time axis
             self.show_suggestion()
         elif aspect == "motion":
             w.player.show_motion(s.timing, s.motion_loading)
@@ -95,7 +98,9 @@ class SessionView:
             w.agreement.panel.compute.setEnabled(not blind)
             w.refresh_rows(first_page=True)  # also the one listing of a newly opened project
             w.rating_form.show_notice(s.notice)
+            self.apply_form()
             self.show_rating()
+            w.segments.refresh()
             self.show_suggestion()
         elif aspect == "message":
             w.status.say(s.message, 15)
@@ -103,11 +108,37 @@ class SessionView:
 
     def show_idle(self) -> None:
         self.window.rating_form.show_rating("No recording selected", None)
+        self.window.segments.refresh(reset=True)
         self.window.suggestion_panel.show_message("No recording selected")
+
+    def apply_form(self) -> None:
+        """Show the open project's rating form: the rating panel, its keys (and the ``?``
+        help), the segment panel. Called when a project opens; cheap when it is the same."""
+        from emolab.core.errors import EmolabError
+
+        s, w = self.session, self.window
+        if s is None:
+            return
+        try:
+            form = s.form
+        except EmolabError as exc:  # a damaged stored form: say so, keep the one shown
+            w.status.say(str(exc), 30)
+            return
+        if w.rating_form.set_form(form):
+            from emolab.gui.actions import rating_commands
+
+            w.actions.set_rating_commands(rating_commands(form))
+        w.segments.set_form(form)
 
     def show_rating(self) -> None:
         s, w = self.session, self.window
-        w.rating_form.show_rating(s.title(), s.rating())
+        rating = s.rating()
+        # a blind rater learns the intended emotion (a validity question names it) only
+        # once they chose an emotion themselves
+        blind = not s.sees_everything()
+        told = not blind or (rating is not None and rating.made("emotion"))
+        intended = s.recording.emotion if s.recording is not None and told else None
+        w.rating_form.show_rating(s.title(), rating, intended=intended, blind=blind)
         w.actions["undo"].setEnabled(s.can_undo)
         w.actions["redo"].setEnabled(s.can_redo)
         self.show_save_state()

@@ -11,7 +11,7 @@ NONE = Qt.KeyboardModifier.NoModifier
 
 
 def test_every_command_is_in_a_menu_with_a_unique_key(window):
-    commands = COMMANDS + rating_commands(window.emotions)
+    commands = COMMANDS + rating_commands(window.rating_form.form)
     names = [c.name for c in commands]
     assert len(set(names)) == len(names)
     keys = [window.actions[n].shortcut().toString() for n in names]
@@ -55,7 +55,7 @@ def test_toolbar_holds_the_commands_marked_for_it(window):
 
 
 def test_every_command_names_something_the_window_has(window):
-    for command in COMMANDS + rating_commands(window.emotions):
+    for command in COMMANDS + rating_commands(window.rating_form.form):
         target = window
         for part in command.slot.split("."):
             target = getattr(target, part)

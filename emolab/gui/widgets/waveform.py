@@ -8,6 +8,12 @@ size (:class:`~emolab.features.display.AudioOverview`); the detail plots show a
 long one), drawn as min/max per pixel column with a spectrogram of that stretch only,
 computed again when the window moves or zooms. Playback moves the playhead lines and pages
 the window when the playhead leaves it; it never re-plots on a tick.
+
+Segments (time-range labels) are drawn over the waveform as translucent regions named by
+their label: click one to select it, drag its edges to move them. Shift+drag on the
+waveform or spectrogram marks a new range; ``[`` and ``]`` (through the window) set the
+ends of a pending range shown dashed. The view only reports intent (signals); the owner
+stores the segments and hands them back with :meth:`WaveformView.set_segments`.
 """
 
 from __future__ import annotations
@@ -44,11 +50,61 @@ FALLBACK_COLUMNS = 1000
 SPECTROGRAM_RANGE_DB = 75.0
 
 
+class _MarkingViewBox(pg.ViewBox):
+    """A view box where Shift+drag marks a time range instead of panning."""
+
+    def __init__(self, on_mark, **kwargs):
+        super().__init__(**kwargs)
+        self._on_mark = on_mark
+        self._marking = False
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() == Qt.MouseButton.LeftButton and (self._marking or (shift and ev.isStart())):
+            ev.accept()
+            self._marking = not ev.isFinish()
+            start = self.mapSceneToView(ev.buttonDownScenePos()).x()
+            self._on_mark(start, self.mapSceneToView(ev.scenePos()).x(), ev.isFinish())
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class SegmentRegion(pg.LinearRegionItem):
+    """A segment on the waveform: a click selects it; its edges drag, its body does not
+    (a drag there pans the view, as anywhere else)."""
+
+    def __init__(self, uid: str, on_click, **kwargs):
+        super().__init__(**kwargs)
+        self.uid = uid
+        self._on_click = on_click
+
+    def mouseDragEvent(self, ev) -> None:
+        ev.ignore()
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self._on_click(self.uid)  # not accepted: the click also seeks there
+
+    def hoverEvent(self, ev) -> None:
+        over = not ev.isExit() and ev.acceptClicks(Qt.MouseButton.LeftButton)
+        self.setMouseHover(bool(over))
+
+
+def segment_colour(label: str) -> tuple[int, int, int]:
+    return EMOTION_COLOURS.get(label, (120, 120, 160))
+
+
 class WaveformView(QWidget):
     """Overview strip over waveform over spectrogram over emotion strip; the last three
     share one time axis showing :attr:`time_window`."""
 
     seek_requested = Signal(float)
+    #: a range marked with Shift+drag (start s, end s)
+    range_marked = Signal(float, float)
+    #: a segment clicked (its uid)
+    segment_clicked = Signal(str)
+    #: a segment's edges dragged (uid, start s, end s)
+    segment_moved = Signal(str, float, float)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,8 +112,8 @@ class WaveformView(QWidget):
         self._layout = pg.GraphicsLayoutWidget()
         self._layout.setBackground("w")
         self.overview = self._layout.addPlot(row=0, col=0)
-        self.wave = self._layout.addPlot(row=1, col=0)
-        self.spec = self._layout.addPlot(row=2, col=0)
+        self.wave = self._layout.addPlot(row=1, col=0, viewBox=_MarkingViewBox(self._marking))
+        self.spec = self._layout.addPlot(row=2, col=0, viewBox=_MarkingViewBox(self._marking))
         self.strip = self._layout.addPlot(row=3, col=0)
         for plot in (self.overview, self.wave, self.spec, self.strip):
             plot.setMenuEnabled(False)
@@ -129,6 +185,21 @@ class WaveformView(QWidget):
         self._detail_key: tuple | None = None  # (start s, end s, span s, columns) drawn
         self._shown_spectrogram: Spectrogram | None = None
         self._moving_view = False
+        self._peak = 1.0
+        # segments: uid → (region, label); what was drawn, to redraw only what changed
+        self._segment_items: dict[str, tuple[SegmentRegion, pg.TextItem]] = {}
+        self._segments_shown: tuple = ()
+        self.selected_segment: str | None = None
+        self._pending: list[float | None] = [None, None]
+        self.pending_region = pg.LinearRegionItem(
+            brush=pg.mkBrush(60, 60, 60, 35),
+            pen=pg.mkPen((60, 60, 60), width=1, style=Qt.PenStyle.DashLine),
+            swapMode="sort",
+        )
+        self.pending_region.setZValue(20)
+        self.pending_region.setVisible(False)
+        self.pending_region.sigRegionChangeFinished.connect(self._pending_dragged)
+        self.wave.addItem(self.pending_region)
 
     # ---- user intent -------------------------------------------------------------------
     def _clicked(self, event) -> None:
@@ -204,7 +275,7 @@ class WaveformView(QWidget):
         trace = np.empty(2 * len(envelope.lows), np.float32)
         trace[0::2], trace[1::2] = envelope.lows, envelope.highs
         self.overview_curve.setData(np.repeat(centres, 2), trace, skipFiniteCheck=True)
-        peak = overview.peak or 1.0
+        peak = self._peak = overview.peak or 1.0
         for plot in (self.overview, self.wave):
             plot.setYRange(-peak, peak, padding=0.05)
         top_khz = overview.spectrogram.top_hz / 1000
@@ -216,6 +287,9 @@ class WaveformView(QWidget):
         for plot in (self.wave, self.spec, self.strip):
             plot.setLimits(xMin=0, xMax=span, minXRange=min(MIN_WINDOW_S, span))
         self.overview_region.setBounds((0, span))
+        for region, label in self._segment_items.values():
+            region.setBounds((0, span))
+            label.setPos(region.getRegion()[0], peak)
         self.time_window = TimeWindow.for_duration(duration)
         self._show_window()
         self.set_track(None)
@@ -322,6 +396,94 @@ class WaveformView(QWidget):
             item.setVisible(True)
         for item in self._strip_labels[len(runs) :]:
             item.setVisible(False)
+
+    # ---- segments -------------------------------------------------------------------
+    def _marking(self, start: float, end: float, finished: bool) -> None:
+        """A Shift+drag in progress (the pending range follows it) or done (reported)."""
+        top = self.duration if self.duration > 0 else max(start, end)
+        start, end = sorted((min(max(start, 0.0), top), min(max(end, 0.0), top)))
+        if not finished:
+            self.set_pending(start, end)
+            return
+        self.clear_pending()
+        if end - start > 1e-3:
+            self.range_marked.emit(start, end)
+
+    def set_pending(self, start: float | None, end: float | None) -> None:
+        """The pending range (dashed): either end may still be missing."""
+        self._pending = [start, end]
+        shown = [t for t in self._pending if t is not None]
+        self.pending_region.setVisible(bool(shown))
+        if shown:
+            self.pending_region.blockSignals(True)
+            self.pending_region.setRegion((min(shown), max(shown)))
+            self.pending_region.blockSignals(False)
+
+    def mark_edge(self, which: int, seconds: float) -> None:
+        """Set the pending range's start (0) or end (1) at ``seconds``."""
+        pending = list(self._pending)
+        pending[which] = seconds
+        self.set_pending(*pending)
+
+    def pending_range(self) -> tuple[float, float] | None:
+        """The pending range (start < end), or None while it lacks an end."""
+        if None in self._pending:
+            return None
+        start, end = sorted(self._pending)  # type: ignore[type-var]
+        return (start, end) if end - start > 1e-3 else None
+
+    def clear_pending(self) -> None:
+        self.set_pending(None, None)
+
+    def _pending_dragged(self) -> None:
+        if None not in self._pending:
+            self._pending = list(self.pending_region.getRegion())
+
+    def set_segments(self, segments: list[tuple[str, float, float, str]],
+                     selected: str | None = None) -> None:  # fmt: skip
+        """Draw segments as (uid, start s, end s, label); ``selected`` stands out. Items are
+        reused; nothing is redrawn when nothing changed."""
+        shown = (tuple(segments), selected)
+        if shown == self._segments_shown:
+            return
+        self._segments_shown = shown
+        self.selected_segment = selected
+        wanted = {uid for uid, *_ in segments}
+        for uid in list(self._segment_items):
+            if uid not in wanted:
+                region, label = self._segment_items.pop(uid)
+                self.wave.removeItem(region)
+                self.wave.removeItem(label)
+        span = max(self.duration, 0.1)
+        for uid, start, end, text in segments:
+            if uid not in self._segment_items:
+                region = SegmentRegion(uid, self.segment_clicked.emit, swapMode="sort")
+                region.setZValue(-10)  # under the trace
+                region.sigRegionChangeFinished.connect(self._segment_dragged)
+                label = pg.TextItem("", anchor=(0, 0), color=(20, 20, 20))
+                label.setZValue(15)
+                self.wave.addItem(region)
+                self.wave.addItem(label)
+                self._segment_items[uid] = (region, label)
+            region, label = self._segment_items[uid]
+            r, g, b = segment_colour(text)
+            chosen = uid == selected
+            region.blockSignals(True)
+            region.setBounds((0, span))
+            region.setRegion((start, end))
+            region.blockSignals(False)
+            region.setBrush(pg.mkBrush(r, g, b, 110 if chosen else 55))
+            region.setHoverBrush(pg.mkBrush(r, g, b, 130))
+            pen = pg.mkPen((int(r * 0.6), int(g * 0.6), int(b * 0.6)), width=3 if chosen else 1)
+            for line in region.lines:
+                line.setPen(pen)
+                line.setHoverPen(pg.mkPen((20, 20, 20), width=3))
+            label.setText(f"{'▶ ' if chosen else ''}{text}")
+            label.setPos(start, self._peak)
+
+    def _segment_dragged(self, region: SegmentRegion) -> None:
+        start, end = region.getRegion()
+        self.segment_moved.emit(region.uid, float(start), float(end))
 
     def set_position(self, seconds: float) -> None:
         """Move the playhead to ``seconds``; page the window when the playhead leaves it."""
