@@ -100,7 +100,52 @@ def render_main_window(out: Path, participants: int = 2) -> Path:
     return target
 
 
+def render_rating_form(out: Path, participants: int = 2) -> Path:
+    """The window on a small SYNTHETIC demo with the bundled validity form: a recording
+    rated in part and a segment marked and selected (README's rating-form screenshot)."""
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from emolab.core.progress import run_to_end
+    from emolab.core.timebase import ManualClock
+    from emolab.gui.main_window import MainWindow
+    from emolab.project.demo import build_demo_project
+    from emolab.project.forms import RatingForm, set_project_form
+    from emolab.project.store import Project
+
+    app = QApplication.instance() or QApplication([])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
+        with Project.open(path) as project:
+            set_project_form(project, RatingForm.load("validity"))
+        clock = ManualClock()
+        window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
+        window.resize(1500, 900)
+        window.show()
+        window.open_project(path, rater="demo rater")
+        rows = window.browser.model.rows
+        window.browser.select(next(r.recording_id for r in rows if r.emotion == "sad"))
+        window.wait_for_media()
+        window.rate("emotion", "sad")
+        window.rate("valid", "yes")
+        window.rate("intensity", 3)
+        uid = window.segments.add(0.9, 1.6)
+        window.session.change_segment(uid, emotion="neutral", intensity=2)
+        window.segments.select(uid)
+        window.playback.seek(1.2)
+        for _ in range(20):
+            app.processEvents()
+        target = out / "rating-form-segments.png"
+        window.grab().save(str(target))
+        window.jobs.shutdown()
+        window.close()
+    return target
+
+
 if __name__ == "__main__":
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")
-    for path in [*render(folder), render_main_window(folder)]:
+    for path in [*render(folder), render_main_window(folder), render_rating_form(folder)]:
         print(path)

@@ -168,7 +168,7 @@ def test_segments_belong_to_the_recording_they_were_marked_on(qtbot, validity_wi
     assert [s[1] for s in stored_segments(gui_copy)] == [first]
 
 
-def test_screenshot_of_the_validity_form_with_a_segment(qtbot, validity_window):
+def test_screenshot_of_the_validity_form_with_a_segment(qtbot, validity_window, tmp_path):
     w = validity_window
     uid = w.segments.add(0.4, 1.4)
     w.session.change_segment(uid, emotion="happy", intensity=3)
@@ -176,7 +176,7 @@ def test_screenshot_of_the_validity_form_with_a_segment(qtbot, validity_window):
     w.segments.select(uid)  # selected: its fields in the segment panel
     w.playback.seek(1.0)
     qtbot.wait(50)
-    assert w.grab().save("/tmp/rating_validity.png")
+    assert w.grab().save(str(tmp_path / "rating_validity.png"))
     wave = pixels(w.waveform)
     assert near(wave, (248, 243, 174), 8) > 1000  # the selected happy segment's yellow
     assert w.segments.panel.boxes["emotion"].value == "happy"
