@@ -1,9 +1,11 @@
-"""Benchmark figures of rating studies (part of ``emolab bench``): the demo project rated
-by three simulated raters, then agreement with intervals, every export format, a ratings
-CSV round trip and a merge of another rater's copy, each timed."""
+"""Benchmark figures of rating studies (part of ``emolab bench``): the demo project with
+the bundled ``validity`` rating form, rated by three simulated raters (every field and
+one segment per recording), then agreement with intervals, every export format, a
+ratings CSV round trip and a merge of another rater's copy, each timed."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import time
@@ -14,25 +16,35 @@ AT = "2026-11-30T10:00:00.000+00:00"
 
 
 def _rate(project, raters: tuple[str, ...], seed: int) -> int:
-    """Simulated raters: the intended emotion 80 % of the time, an intensity near 3."""
+    """Simulated raters: the intended emotion 80 % of the time, an intensity and a
+    genuineness near 3, 'yes' to the validity question when they chose the intended
+    emotion (else mostly 'no'), and one segment (0.5–1.5 s) with an emotion."""
+    from emolab.project.forms import RatingForm, set_project_form
+    from emolab.project.ratings import SEGMENT_PREFIX, segment_state_json, write_value
+
     rng = random.Random(seed)
     n = 0
+    set_project_form(project, RatingForm.load("validity"))
     with project.transaction():  # one commit: the figures below are not about writing
         ids = {name: project.ensure_rater(name) for name in raters}
         for recording in project.recordings():
-            for rater in ids.values():
+            for name, rater in ids.items():
                 emotion = recording.emotion if rng.random() < 0.8 else rng.choice(EMOTIONS)
-                project.execute(
-                    "INSERT INTO ratings(recording_id, rater_id, emotion, intensity, updated_at)"
-                    " VALUES (?,?,?,?,?) ON CONFLICT(recording_id, rater_id) DO UPDATE SET "
-                    "emotion = excluded.emotion, intensity = excluded.intensity",
-                    (recording.id, rater, emotion, rng.choice((2, 3, 3, 4)), AT),
-                )
-                project.execute(
-                    "INSERT INTO edit_log(at, rater_id, recording_id, field, new_value, source) "
-                    "VALUES (?,?,?,?,?,'human')",
-                    (AT, rater, recording.id, "emotion", emotion),
-                )
+                valid = "yes" if emotion == recording.emotion else rng.choice(("no", "unsure"))
+                segment = {"start": 0.5, "end": 1.5,
+                           "fields": {"emotion": rng.choice(EMOTIONS)}}  # fmt: skip
+                values = {"emotion": emotion, "valid": valid,
+                          "intensity": rng.choice((2, 3, 3, 4)),
+                          "genuineness": rng.choice((2, 3, 4)),
+                          f"{SEGMENT_PREFIX}{seed}{name}{recording.id}": segment}  # fmt: skip
+                for field, value in values.items():
+                    write_value(project, recording.id, rater, field, value, AT, None)
+                    text = segment_state_json(value) if isinstance(value, dict) else str(value)
+                    project.execute(
+                        "INSERT INTO edit_log(at, rater_id, recording_id, field, new_value, "
+                        "source) VALUES (?,?,?,?,?,'human')",
+                        (AT, rater, recording.id, field, text),
+                    )
                 n += 1
     return n
 
@@ -77,6 +89,7 @@ def study_figures(demo: Path, tmp: Path, log=print) -> dict:
         merged = merge_project(project, source)
         out["merge_s"] = round(time.perf_counter() - start, 2)
         out["merge_log_rows_added"] = merged.log_rows_added
+        out["form"] = json.loads(project.meta("rating_form") or "{}").get("name")
     for path in (target, source):
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
