@@ -145,7 +145,57 @@ def render_rating_form(out: Path, participants: int = 2) -> Path:
     return target
 
 
+def render_agreement(out: Path, participants: int = 2) -> Path:
+    """The Agreement panel on a small SYNTHETIC demo with the validity form, rated by
+    three simulated raters (every field and a segment each; see emolab.bench_studies)."""
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from emolab.bench_studies import _rate
+    from emolab.core.progress import run_to_end
+    from emolab.core.timebase import ManualClock
+    from emolab.gui.main_window import MainWindow
+    from emolab.project.demo import build_demo_project
+    from emolab.project.store import Project
+
+    app = QApplication.instance() or QApplication([])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
+        with Project.open(path) as project:
+            _rate(project, ("ann", "ben", "cai"), seed=1)
+        clock = ManualClock()
+        window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
+        window.resize(1500, 900)
+        window.show()
+        window.open_project(path, rater="ann")
+        window.wait_for_media()
+        window.docks["agreement"].raise_()
+        window.docks["rating"].hide()  # the panel gets the whole column
+        panel = window.agreement.panel
+        panel.compute.click()
+        for _ in range(600):
+            app.processEvents()
+            if panel.report is not None:
+                break
+            QApplication.instance().thread().msleep(50)
+        for _ in range(20):
+            app.processEvents()
+        target = out / "agreement-validity-form.png"
+        window.grab().save(str(target))
+        window.jobs.shutdown()
+        window.close()
+    return target
+
+
 if __name__ == "__main__":
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")
-    for path in [*render(folder), render_main_window(folder), render_rating_form(folder)]:
+    for path in [
+        *render(folder),
+        render_main_window(folder),
+        render_rating_form(folder),
+        render_agreement(folder),
+    ]:
         print(path)
