@@ -1,0 +1,136 @@
+"""Is a recording like the recordings a model was trained on? (issue 14, item 6)
+
+A classifier's calibrated confidence holds only for data like its training data: the
+bundled model, trained on the SYNTHETIC corpus, is confident and mostly wrong on real
+speech. :func:`summarise` keeps, per modality, each feature's median and robust scale
+(1.4826 × the median absolute deviation) over the training recordings, as plain numbers
+that go into the model card. :func:`scores` gives a recording's **domain distance**: the
+root mean square of its features' robust z-scores, each clipped to ±:data:`CLIP` so one
+broken feature cannot dominate; beside it the largest single |z| (one feature far off,
+such as the level of a quiet recording, is diluted in the mean). Both **thresholds** are
+set from the training data itself, participant held out: each participant's recordings
+are scored against the summary of the other participants, and a threshold is the
+:data:`QUANTILE` quantile of those scores times :data:`MARGIN`. A recording is outside
+when either figure is above its threshold. A new speaker recorded like the training
+speakers therefore lies inside about 99 % of the time; a different level, band or
+noise floor moves features far and lies outside.
+
+Why this and not a density model: it needs no fitting beyond medians, stores in a
+readable card (no pickles), costs microseconds per recording, and a researcher can see
+which features are off (:func:`farthest`). Raw features are used, before the per-
+participant z-scoring the classifiers apply, because that scoring hides exactly the
+shifts (level, sample rate) that make a calibration invalid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emolab.models.data import Dataset
+
+CLIP = 20.0
+QUANTILE = 0.99
+MARGIN = 1.25
+MIN_SCALE = 1e-6
+#: Training recordings a summary needs (fewer: no domain check, said so).
+MIN_RECORDINGS = 20
+
+
+def _robust(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    median = np.nanmedian(x, axis=0)
+    mad = np.nanmedian(np.abs(x - median), axis=0) * 1.4826
+    spread = np.nanstd(x, axis=0)
+    # a feature constant in training (MAD 0) still gets a usable scale
+    scale = np.where(
+        mad > MIN_SCALE, mad, np.maximum(0.1 * spread, MIN_SCALE + 1e-3 * np.abs(median))
+    )
+    return median, scale
+
+
+def _largest(x: np.ndarray, median: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The largest clipped |z| of each row (one feature far off: a level, a band)."""
+    z = np.abs(np.clip((x - median) / scale, -CLIP, CLIP))
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(z).any(axis=1), np.nanmax(np.where(np.isfinite(z), z, -1),
+                                                              axis=1), np.nan)  # fmt: skip
+
+
+def _distance(x: np.ndarray, median: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    z = np.clip((x - median) / scale, -CLIP, CLIP)
+    finite = np.isfinite(z)
+    n = finite.sum(axis=1)
+    total = np.where(finite, z * z, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, np.sqrt(total / np.maximum(n, 1)), np.nan)
+
+
+def _rows(data: Dataset, modality: str) -> np.ndarray:
+    return data.audio if modality == "audio" else data.body
+
+
+def summarise(data: Dataset) -> dict:
+    """Per modality (with enough recordings): medians, scales and the threshold."""
+    method = "rms and max robust z (clip 20); participant-held-out 99th percentile x 1.25"
+    out: dict = {"method": method}
+    for modality in ("audio", "body"):
+        x = _rows(data, modality).astype(np.float64)
+        present = ~np.isnan(x).all(axis=1)
+        if present.sum() < MIN_RECORDINGS:
+            continue
+        x, groups = x[present], data.participants[present]
+        median, scale = _robust(x)
+        held_rms, held_max = [], []
+        for group in np.unique(groups):
+            inside = groups != group
+            if inside.sum() < MIN_RECORDINGS // 2:
+                continue
+            m, s = _robust(x[inside])
+            held_rms.append(_distance(x[~inside], m, s))
+            held_max.append(_largest(x[~inside], m, s))
+        if not held_rms:  # one participant: scored against itself (optimistic; said so)
+            held_rms, held_max = [_distance(x, median, scale)], [_largest(x, median, scale)]
+
+        def limit(values: list[np.ndarray]) -> float:
+            v = np.concatenate(values)
+            return round(float(np.quantile(v[np.isfinite(v)], QUANTILE) * MARGIN), 4)
+
+        out[modality] = {"median": [round(float(v), 6) for v in median],
+                         "scale": [round(float(v), 6) for v in scale],
+                         "threshold": limit(held_rms), "max_threshold": limit(held_max),
+                         "recordings": len(x),
+                         "participants": len(np.unique(groups))}  # fmt: skip
+    return out
+
+
+def scores(summary: dict | None, data: Dataset) -> dict[str, np.ndarray]:
+    """modality → each recording's domain distance (NaN without that modality or summary)."""
+    out = {}
+    for modality in ("audio", "body"):
+        x = _rows(data, modality).astype(np.float64)
+        spec = (summary or {}).get(modality)
+        if not spec or len(spec["median"]) != x.shape[1]:
+            out[modality] = np.full(len(x), np.nan)
+            continue
+        out[modality] = _distance(x, np.asarray(spec["median"]), np.asarray(spec["scale"]))
+    return out
+
+
+def outside(summary: dict | None, data: Dataset) -> np.ndarray:
+    """True for recordings outside the training domain in any modality they have."""
+    flags = np.zeros(len(data), dtype=bool)
+    for modality, distance in scores(summary, data).items():
+        spec = (summary or {}).get(modality)
+        if spec:
+            x = _rows(data, modality).astype(np.float64)
+            largest = _largest(x, np.asarray(spec["median"]), np.asarray(spec["scale"]))
+            flags |= np.nan_to_num(distance, nan=0.0) > spec["threshold"]
+            flags |= np.nan_to_num(largest, nan=0.0) > spec.get("max_threshold", np.inf)
+    return flags
+
+
+def farthest(summary: dict, modality: str, row: np.ndarray, names: list[str], n: int = 3):
+    """The ``n`` features of one recording farthest from the training data: (name, z)."""
+    spec = summary[modality]
+    z = (np.asarray(row, dtype=np.float64) - np.asarray(spec["median"])) / np.asarray(spec["scale"])
+    order = np.argsort(-np.abs(np.nan_to_num(z)))[:n]
+    return [(names[i], float(z[i])) for i in order]
