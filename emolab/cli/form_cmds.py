@@ -98,7 +98,10 @@ def _cmd_form(args: argparse.Namespace) -> int:
     new = RatingForm.load(args.set) if args.set else None  # a bad file: nothing is opened
     with Project.open(args.project) as project:
         if new is not None:
-            set_project_form(project, new)
+            from emolab.project.study import load_study
+
+            locked = load_study(project).locked
+            set_project_form(project, new, _passphrase("Study passphrase: ") if locked else "")
         form = RatingForm.of(project)
     if args.json:
         print(json.dumps(form.to_dict(), indent=2, ensure_ascii=False))

@@ -44,6 +44,8 @@ DIGIT_SHORTCUTS = ("", "Ctrl", "Alt", "Ctrl+Alt")
 MAX_TEXT_CHARS = 10_000
 MAX_OPTION_CHARS = 64
 MAX_FIELDS = 24
+#: Keys a field may not have: the other columns of the ratings CSV.
+RESERVED_KEYS = ("recording", "rater", "time", "source")
 BUNDLED = ("default", "validity")
 #: Where the project keeps its form (JSON of :meth:`RatingForm.to_dict`).
 META_KEY = "rating_form"
@@ -265,21 +267,66 @@ def _bundled(name: str) -> RatingForm:
     return _CACHE[name]
 
 
-def set_project_form(project, form: RatingForm) -> None:
-    """Make ``form`` the project's rating form. Refused (ProjectError) when a field that
-    holds values would go or change type, or the emotions would lose one that is chosen."""
-    old = RatingForm.of(project)
-    used = {
-        r[0]
-        for r in project.execute(
-            "SELECT DISTINCT field FROM rating_values WHERE value IS NOT NULL"
-        ).fetchall()
-    }
-    for key in used:
-        if not form.has(key) or (old.has(key) and old.field(key).type != form.field(key).type):
-            raise ProjectError(
-                f"the new rating form drops or changes the field '{key}', which holds ratings; "
-                "nothing was changed", project.path)  # fmt: skip
+def held_values(project) -> dict[str, set[str]]:
+    """field key → every distinct value the project holds for it (ratings, other form
+    fields and segments), as text."""
+    held: dict[str, set[str]] = {}
+    for key, value in project.execute(
+        "SELECT field, value FROM rating_values WHERE value IS NOT NULL AND value != '' "
+        "UNION SELECT 'emotion', emotion FROM ratings WHERE emotion IS NOT NULL "
+        "UNION SELECT 'intensity', intensity FROM ratings WHERE intensity IS NOT NULL "
+        "UNION SELECT 'genuineness', genuineness FROM ratings WHERE genuineness IS NOT NULL "
+        "UNION SELECT 'notes', 'x' FROM ratings WHERE notes != ''"
+    ):
+        held.setdefault(key, set()).add(str(value))
+    for (raw,) in project.execute("SELECT fields FROM segments"):
+        for key, value in segment_fields(raw).items():
+            if value is not None and value != "":
+                held.setdefault(str(key), set()).add(str(value))
+    return held
+
+
+def segment_fields(raw: object) -> dict:
+    """A segment's stored values (JSON object); damaged or other JSON reads as none."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def set_project_form(project, form: RatingForm, passphrase: str = "") -> None:
+    """Make ``form`` the project's rating form. Refused (ProjectError, nothing changed)
+    when a value the project holds (in a rating or a segment) would lose its field or not
+    be a value of the new one, or when the study is locked and ``passphrase`` does not
+    open it (a form decides when a rating is complete, and so what a blind rater sees)."""
+    from emolab.project.study import StudyLocked, load_study
+
+    study = load_study(project)
+    old = RatingForm.of(project) if project.meta(META_KEY) is not None else None
+    if study.locked and (old is None or old != form) and not study.opens_with(passphrase):
+        raise StudyLocked("has its study settings locked; the rating form changes only with "
+                          "the study passphrase (nothing was changed)", project.path)  # fmt: skip
+    for key, values in sorted(held_values(project).items()):
+        if key == "notes" and not form.has("notes"):
+            continue  # notes stay a column of every rating; a form may just not ask them
+        if not form.has(key):
+            if key in CORE:
+                continue  # kept as columns; a form may leave a core scale out
+            raise ProjectError(f"the new rating form drops the field '{key}', which holds "
+                               "ratings; nothing was changed", project.path)  # fmt: skip
+        field = form.field(key)
+        for value in sorted(values):
+            try:
+                checked = field.check(value)
+            except ProjectError as exc:
+                raise ProjectError(f"the project holds a value the new rating form refuses "
+                                   f"({exc.reason}); nothing was changed",
+                                   project.path) from None  # fmt: skip
+            if key == "emotion" and checked not in form.emotions:
+                raise ProjectError(f"the project holds the emotion '{value}', which the new "
+                                   "rating form does not offer; nothing was changed",
+                                   project.path)  # fmt: skip
     project.set_meta(META_KEY, form.to_json())
 
 
@@ -342,6 +389,8 @@ def _parse(data: object) -> RatingForm:
     emotion = by_key.get("emotion")
     if emotion is None or emotion.type != "choice" or emotion.options != tuple(emotions):
         raise _Bad("the form needs the field 'emotion', a choice among the emotions")
+    if not emotion.required:
+        raise _Bad("'emotion' must be required (validity, agreement and training need it)")
     for key in ("intensity", "genuineness"):
         f = by_key.get(key)
         if f is not None and (f.type != "likert" or f.low < 1 or f.high > 5):
@@ -370,6 +419,10 @@ def _parse_field(raw: object, index: int, emotions: tuple[str, ...]) -> FormFiel
     key = _text(raw.get("key"), f"{where}: 'key'", 32)
     if not key.replace("_", "").isalnum() or not key.isascii() or key[0].isdigit():
         raise _Bad(f"{where}: 'key' must be letters, digits and _ (not starting with a digit)")
+    if key != key.lower():
+        raise _Bad(f"{where}: 'key' must be lower case ('{key.lower()}')")
+    if key in RESERVED_KEYS:
+        raise _Bad(f"{where}: '{key}' is a column of the ratings CSV; choose another key")
     where = f"field '{key}'"
     kind = raw.get("type")
     if kind not in TYPES:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from emolab.core.errors import ProjectError
-from emolab.project.forms import CORE, RatingForm
+from emolab.project.forms import CORE, RatingForm, segment_fields
 from emolab.project.schema import utc_now
 from emolab.project.store import Project
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
@@ -186,6 +186,10 @@ def check_segment(state: object, form: RatingForm) -> dict | None:
         raise ProjectError("a segment's values must be a mapping of field to value")
     checked = {}
     for key, value in fields.items():
+        if not form.has(str(key)):  # a field the form no longer asks (a merge, a form change)
+            if value is not None and value != "":
+                checked[str(key)] = value
+            continue
         f = form.field(str(key))
         if not f.segment:
             raise ProjectError(f"'{key}' is asked of whole recordings, not of segments")
@@ -207,10 +211,7 @@ def segments(project: Project, recording_id: int, rater_id: int | None = None) -
     for uid, rid, rater, start, end, fields in project.execute(
         sql + " ORDER BY start, uid", params
     ):
-        try:
-            values = json.loads(fields)
-        except ValueError:
-            values = {}
+        values = segment_fields(fields)
         out.append(Segment(uid, rid, rater, start, end, tuple(values.items())))
     return out
 
@@ -271,7 +272,7 @@ def _stored_segment(project: Project, uid: str) -> dict | None:
                           (uid,)).fetchone()  # fmt: skip
     if row is None:
         return None
-    return {"start": row[0], "end": row[1], "fields": json.loads(row[2] or "{}")}
+    return {"start": row[0], "end": row[1], "fields": segment_fields(row[2])}
 
 
 def _write_segment(project: Project, uid: str, recording_id: int, rater_id: int,
@@ -523,9 +524,12 @@ class RatingSession:
         value = _check(field, value, self.form)
         rating = self.rating()
         if is_segment_field(field):
+            # the state as stored (not checked again: a form change or a merge may have
+            # left values the form no longer asks, and they must stay deletable)
             old = self._segment_state(_segment_uid(field))
             if old is not None:
-                old = check_segment(old, self.form)
+                old = {"start": round(float(old["start"]), 4), "end": round(float(old["end"]), 4),
+                       "fields": dict(old["fields"])}  # fmt: skip
         else:
             old = rating.value(field)
         if old == value:

@@ -29,6 +29,11 @@ from emolab.project.suggestion_view import HIDE_SETTING, SuggestionView, Suggest
 from emolab.project.timing import TimeMapping
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
 
+EMOTION_FIXED = (
+    "Not changed: in a blind study the emotion is fixed once the validity "
+    "question has named the intended emotion"
+)
+
 #: What a listener may be told changed.
 ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message",
            "study")  # fmt: skip
@@ -289,6 +294,10 @@ class Session(SuggestionVisibility):
         :attr:`refusal`) or nothing is open."""
         if not self.can_rate:
             return False
+        if field == "emotion" and self.emotion_fixed():
+            self.refusal = EMOTION_FIXED
+            self.on_change("rating")
+            return False
         try:
             self.rating_session.set(field, value, source, model_id)
         except EmolabError as exc:
@@ -337,11 +346,31 @@ class Session(SuggestionVisibility):
         self.on_change("rating")
         return result if result is not None else True
 
+    def emotion_fixed(self) -> bool:
+        """True in a blind study once the open recording's form has asked a question that
+        names the intended emotion (it is asked after the emotion is chosen): the emotion
+        cannot change any more, or the question would have told the rater the answer."""
+        if not self.study.blind or not self.can_rate:
+            return False
+        asks = any("{intended}" in f.prompt for f in self.form.fields if f.type == "yesno")
+        return asks and self.rating().made("emotion")
+
+    def _replay_allowed(self, edits: list[Edit]) -> bool:
+        if edits and edits[-1].field == "emotion" and self.emotion_fixed():
+            self.refusal = EMOTION_FIXED
+            self.on_change("rating")
+            return False
+        return True
+
     def undo(self) -> Edit | None:
-        return self._history(self.rating_session.undo() if self.rating_session else None)
+        if not self.rating_session or not self._replay_allowed(self.rating_session._undo):
+            return None
+        return self._history(self.rating_session.undo())
 
     def redo(self) -> Edit | None:
-        return self._history(self.rating_session.redo() if self.rating_session else None)
+        if not self.rating_session or not self._replay_allowed(self.rating_session._redo):
+            return None
+        return self._history(self.rating_session.redo())
 
     def _history(self, edit: Edit | None) -> Edit | None:
         if edit is not None:

@@ -105,9 +105,11 @@ def load_study(project) -> Study:
     if stored is None:
         return Study()
     try:
+        if not isinstance(stored.get("lock", ""), str):
+            raise ValueError("the lock is not a text")
         return Study(**{k: stored[k] for k in ("blind", "order", "condition", "seed", "lock")
                         if k in stored})  # fmt: skip
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, AttributeError) as exc:
         raise ProjectError(f"has damaged study settings ({exc})", project.path) from exc
 
 

@@ -215,9 +215,12 @@ def test_a_blind_rater_is_asked_the_validity_question_only_after_choosing(
     w.handle_key(Qt.Key.Key_2, CTRL | ALT)
     assert stored_value(gui_copy, rid, "valid") == "no"
     w.undo()
-    w.undo()  # the emotion goes again: so does the question
-    assert "asked after you choose an emotion" in box.prompt.text()
-    assert not box.buttons[0].isEnabled()
+    w.undo()  # not the emotion: once the question named the intended one, it is fixed
+    assert stored_rating(gui_copy, rid)[0] == "sad"
+    w.handle_key(Qt.Key.Key_1, NONE)  # another emotion is refused, and the form says why
+    assert stored_rating(gui_copy, rid)[0] == "sad"
+    assert "fixed" in w.rating_form.saved.text()
+    assert box.prompt.text() == f"Is this a valid portrayal of {intended}?"
 
 
 @pytest.mark.parametrize(
