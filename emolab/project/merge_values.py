@@ -95,6 +95,11 @@ def _typed(field_name: str, text: str | None, edit: _Edit, path: Path,
             f"edit log row {edit.id} sets {field_name} to {text!r:.20}, not a whole number 1–5",
             path,
         )
+    if form.has(field_name):  # the target's form may ask a narrower scale
+        try:
+            return form.field(field_name).check(value)
+        except ProjectError as exc:
+            raise _refused(edit, field_name, text, exc.reason, path) from None
     return value
 
 

@@ -172,6 +172,18 @@ def test_a_value_the_targets_form_refuses_stops_the_merge(small_demo):
         assert snapshot(target) == before
 
 
+def test_a_core_scale_outside_the_targets_narrower_range_stops_the_merge(small_demo):
+    with copies(small_demo, 2) as (target, source):
+        use_form(target, form_with({"key": "intensity", "type": "likert", "min": 1, "max": 3,
+                                    "shortcut": "Ctrl"}))  # fmt: skip
+        edit(source, ("ann", 0, "intensity", "5", 1))
+        before = snapshot(target)
+        with Project.open(target) as project, pytest.raises(ProjectError) as refused:
+            merge_project(project, source)
+        assert "sets intensity to '5'" in str(refused.value) and "1–3" in str(refused.value)
+        assert snapshot(target) == before
+
+
 def _files(folder: Path) -> dict[str, str]:
     """The folder's files and their hashes, but SQLite's own -wal and -shm companions
     (opening a WAL project, even read-only, may create them; they hold no data here)."""
