@@ -13,6 +13,7 @@ from emolab.features import body as body_features
 from emolab.features import windows as windows_module
 from emolab.models.card import CARD_V2, INTENDED_LABELS, INTENDED_SOURCE, labels_block
 from emolab.models.data import Dataset
+from emolab.models.domain import summarise
 from emolab.models.evaluation import EvaluationResult
 from emolab.models.fusion import (
     AUDIO_COLUMNS,
@@ -97,6 +98,9 @@ def model_card(
             "synthetic": synthetic,
         },
         "evaluation": evaluation.to_dict() if evaluation is not None else None,
+        # what the training recordings' features look like (models.domain): suggestions
+        # on recordings unlike them say so
+        "domain": summarise(data),
     }
     if isinstance(estimator, LateFusion):
         card["late_weights"] = {"audio": estimator.weights_[0], "body": estimator.weights_[1]}

@@ -177,6 +177,9 @@ CREATE TABLE segments (
     study TEXT
 );
 CREATE INDEX segments_recording ON segments(recording_id, rater_id);
+-- whether the recording is like the model's training data (JSON: outside, audio, body;
+-- NULL when the model's card has no summary of its training data)
+ALTER TABLE suggestions ADD COLUMN domain TEXT;
 """
 
 

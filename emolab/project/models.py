@@ -92,6 +92,13 @@ class Suggestion:
     probabilities: dict[str, float]
     contributions: dict[str, float] | None
     track: dict | None  # {"hop_s", "window_s", "labels", "proba": [[…], …]}
+    #: {"outside": bool, "audio": distance, "body": distance} (models.domain); None when
+    #: the model's card has no summary of its training data, so nobody can tell
+    domain: dict | None = None
+
+    @property
+    def outside_training(self) -> bool:
+        return bool(self.domain and self.domain.get("outside"))
 
 
 def bundled_model_files() -> tuple[bytes, dict]:
@@ -317,8 +324,8 @@ def _activate_bundled(project: Project, broken: int | None,
 
 def suggestions(project: Project, recording_id: int | None = None,
                 model_id: int | None = None) -> list[Suggestion]:  # fmt: skip
-    sql = "SELECT recording_id, model_id, label, confidence, probabilities, contributions, track " \
-        "FROM suggestions WHERE 1=1"  # fmt: skip
+    sql = "SELECT recording_id, model_id, label, confidence, probabilities, contributions, " \
+        "track, domain FROM suggestions WHERE 1=1"  # fmt: skip
     params: list = []
     if recording_id is not None:
         sql += " AND recording_id = ?"
@@ -328,9 +335,36 @@ def suggestions(project: Project, recording_id: int | None = None,
         params.append(model_id)
     return [
         Suggestion(r[0], r[1], r[2], r[3], json.loads(r[4]),
-                   json.loads(r[5]) if r[5] else None, json.loads(r[6]) if r[6] else None)
+                   json.loads(r[5]) if r[5] else None, json.loads(r[6]) if r[6] else None,
+                   _domain(r[7]))
         for r in project.execute(sql, params)
     ]  # fmt: skip
+
+
+def _domain(raw: str | None) -> dict | None:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def domain_rows(card: dict, data) -> list[dict | None]:
+    """Per row of ``data``: is the recording like the model's training data
+    (:mod:`emolab.models.domain`); None for every row when the card has no summary."""
+    from emolab.models import domain
+
+    summary = card.get("domain") if isinstance(card, dict) else None
+    if not isinstance(summary, dict) or not ({"audio", "body"} & set(summary)):
+        return [None] * len(data)
+    try:
+        flags = domain.outside(summary, data)
+        distances = domain.scores(summary, data)
+    except (KeyError, TypeError, ValueError):  # a damaged summary: nobody can tell
+        return [None] * len(data)
+    return [{"outside": bool(flags[i]),
+             **{m: round(float(d[i]), 3) for m, d in distances.items() if np.isfinite(d[i])}}
+            for i in range(len(data))]  # fmt: skip
 
 
 def predict_missing(
@@ -360,6 +394,7 @@ def predict_missing(
     participants = {r.participant for r in recordings if r.id in wanted}
     data = feature_table(project, [r.id for r in recordings if r.participant in participants])
     result = predict(estimator, data)
+    domains = dict(zip(data.recording_ids.tolist(), domain_rows(active.card, data), strict=True))
     added = 0
     with project.transaction():
         for i, rid in enumerate(result.recording_ids):
@@ -379,10 +414,12 @@ def predict_missing(
                          "proba": np.round(result.tracks[i], 4).tolist()}  # fmt: skip
             project.execute(
                 "INSERT OR REPLACE INTO suggestions(recording_id, model_id, label, confidence,"
-                " probabilities, contributions, track, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                " probabilities, contributions, track, created_at, domain) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (int(rid), model_id, top, probabilities[top], json.dumps(probabilities),
                  json.dumps(contributions) if contributions else None,
-                 json.dumps(track) if track else None, utc_now()),
+                 json.dumps(track) if track else None, utc_now(),
+                 json.dumps(domains[int(rid)]) if domains.get(int(rid)) else None),
             )  # fmt: skip
             added += 1
     yield Progress(1, 1, "done")

@@ -44,15 +44,17 @@ def _v1(card: dict) -> dict:
     return {**old, "format": CARD_V1, "labels": card["classes"], "evaluation": evaluation}
 
 
-def test_the_bundled_card_is_format_1_and_reads_like_format_2(body):
+def test_the_bundled_card_is_format_2_and_a_format_1_card_reads_like_it(body):
     _, card = bundled_model_files()
-    assert card["format"] == CARD_V1
-    assert check_card(card) is card
-    assert card_classes(card) == card["labels"] and len(card_classes(card)) == 8
-    assert card_labels(card) == {"source": "intended", "min_raters": None, "min_agreement": None,
-                                 "recordings": card["training"]["recordings"],
-                                 "per_class": None, "excluded": None}  # fmt: skip
-    summary = card_summary(card)
+    assert card["format"] == CARD_V2 and check_card(card) is card
+    assert {"audio", "body"} <= set(card["domain"])  # what its training data looks like
+    old = _v1(card)  # the bundled card before issue 14, as format 1 wrote it
+    assert check_card(old) is old
+    assert card_classes(old) == old["labels"] and len(card_classes(old)) == 8
+    assert card_labels(old) == {"source": "intended", "min_raters": None, "min_agreement": None,
+                                "recordings": old["training"]["recordings"],
+                                "per_class": None, "excluded": None}  # fmt: skip
+    summary = card_summary(old)
     assert summary["metrics"]["intervals"] is None and summary["metrics"]["uar"] > 0
     assert set(summary["features"]) == {"audio", "body", "windows"}
 

@@ -82,3 +82,32 @@ def test_too_few_recordings_give_no_summary_and_nothing_flagged(split):
     few = train.subset(np.arange(5))
     summary = summarise(few)
     assert "audio" not in summary and not outside(summary, few).any()
+
+
+def test_the_bundled_models_suggestions_on_the_demo_are_inside_and_say_so(demo_copy):
+    from emolab.core.progress import run_to_end
+    from emolab.project.models import bundled_model_files, predict_missing, suggestions
+    from emolab.project.store import Project
+
+    _blob, card = bundled_model_files()
+    assert {"audio", "body"} <= set(card["domain"])  # the bundled card knows its data
+    with Project.open(demo_copy) as project:
+        project.execute("DELETE FROM suggestions")
+        run_to_end(predict_missing(project))
+        found = suggestions(project)
+    assert len(found) == 240 and all(s.domain is not None for s in found)
+    outside_share = np.mean([s.outside_training for s in found])
+    assert outside_share <= 0.05, f"{outside_share:.0%} of the SYNTHETIC demo flagged"
+
+
+def test_suggestions_of_recordings_unlike_the_training_data_are_flagged(split):
+    from emolab.project.models import domain_rows
+
+    train, unseen = split
+    card = {"domain": summarise(train)}
+    probe = unseen.subset(np.arange(12))
+    probe.audio = _shifted_audio("telephone")
+    rows = domain_rows(card, probe)
+    assert all(r["outside"] for r in rows) and all("audio" in r for r in rows)
+    assert domain_rows({}, probe) == [None] * 12  # no summary: nobody can tell
+    assert domain_rows({"domain": {"audio": {"median": "x"}}}, probe) == [None] * 12

@@ -92,7 +92,22 @@ class SuggestionPanel(QWidget):
 
     def show_suggestion(self, suggestion: Suggestion) -> None:
         self._current = suggestion
-        self.message.setText("Calibrated probabilities:")
+        if suggestion.outside_training:
+            self.message.setText(
+                "⚠ This recording is unlike the data the model was trained on (its features "
+                "lie far from the training recordings'): these probabilities are NOT "
+                "calibrated for it. Retrain on this project's "
+                "ratings (Model → Train a model) once raters have rated enough recordings."
+            )
+        elif suggestion.domain is None:
+            self.message.setText(
+                "Probabilities (calibrated on the model's training data; "
+                "this model cannot tell how like that data this recording is):"
+            )
+        else:
+            self.message.setText(
+                "Calibrated probabilities (the recording is like the model's training data):"
+            )
         self._set_rows_visible(True)
         ranked = sorted(suggestion.probabilities.items(), key=lambda kv: -kv[1])[:TOP]
         for (label, p), name, bar in zip(ranked, self.names, self.bars, strict=False):
