@@ -200,8 +200,8 @@ def test_models_roll_back_and_delete(demo_copy, capsys):
     assert run(["models", str(demo_copy), "--delete", str(audio), "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(v["id"], v["active"]) for v in listed] == [(bundled, False), (body, True)]
-    assert [v["card_format"] for v in listed] == ["emolab-model-card/1", "emolab-model-card/2"]
-    assert listed[0]["metrics"]["intervals"] is None and listed[0]["bundled"]
+    assert [v["card_format"] for v in listed] == ["emolab-model-card/2"] * 2  # bundled too
+    assert listed[0]["bundled"] and not listed[1]["bundled"]
     assert run(["models", str(demo_copy), "--roll-back"]) == 0  # the audio model is gone
     assert capsys.readouterr().out.startswith(f"Model {bundled} is active again.")
 
