@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +61,10 @@ def render(out: Path, emotion: str = "angry", participant: int = 1, seed: int = 
     return [spectrogram_png, skeleton_png]
 
 
-def render_main_window(out: Path, participants: int = 2) -> Path:
-    """The main window on a small SYNTHETIC demo, a recording loaded at 1.2 s."""
+@contextmanager
+def _demo_window(participants: int, prepare, rater: str, height: int = 900):
+    """A main window on a fresh small SYNTHETIC demo (``prepare(project)`` first, e.g. to
+    predict, set a form or rate), shown offscreen; closed and removed afterwards."""
     import tempfile
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -71,64 +74,68 @@ def render_main_window(out: Path, participants: int = 2) -> Path:
     from emolab.core.timebase import ManualClock
     from emolab.gui.main_window import MainWindow
     from emolab.project.demo import build_demo_project
-    from emolab.project.models import predict_missing
     from emolab.project.store import Project
 
-    app = QApplication.instance() or QApplication([])
-    out.mkdir(parents=True, exist_ok=True)
+    QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
         with Project.open(path) as project:
-            run_to_end(predict_missing(project))
+            prepare(project)
         clock = ManualClock()
         window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
-        window.resize(1500, 880)
+        window.resize(1500, height)
         window.show()
-        window.open_project(path, rater="demo rater")
-        rows = window.browser.model.rows
-        window.browser.select(next(r.recording_id for r in rows if r.emotion == "angry"))
-        window.wait_for_media()
+        window.open_project(path, rater=rater)
+        try:
+            yield window
+        finally:
+            window.jobs.shutdown()
+            window.close()
+
+
+def _save(window, target: Path) -> Path:
+    """Let the window settle, then save its picture."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(20):
+        QApplication.instance().processEvents()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(target))
+    return target
+
+
+def _select(window, emotion: str) -> None:
+    rows = window.browser.model.rows
+    window.browser.select(next(r.recording_id for r in rows if r.emotion == emotion))
+    window.wait_for_media()
+
+
+def render_main_window(out: Path, participants: int = 2) -> Path:
+    """The main window on a small SYNTHETIC demo, a recording loaded at 1.2 s."""
+    from emolab.core.progress import run_to_end
+    from emolab.project.models import predict_missing
+
+    def prepare(project) -> None:
+        run_to_end(predict_missing(project))
+
+    with _demo_window(participants, prepare, "demo rater", height=880) as window:
+        _select(window, "angry")
         window.rate("emotion", "angry")
         window.rate("intensity", 4)
         window.playback.seek(1.2)
-        for _ in range(20):
-            app.processEvents()
-        target = out / "main-window.png"
-        window.grab().save(str(target))
-        window.jobs.shutdown()
-        window.close()
-    return target
+        return _save(window, out / "main-window.png")
 
 
 def render_rating_form(out: Path, participants: int = 2) -> Path:
     """The window on a small SYNTHETIC demo with the bundled validity form: a recording
     rated in part and a segment marked and selected (README's rating-form screenshot)."""
-    import tempfile
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from emolab.core.progress import run_to_end
-    from emolab.core.timebase import ManualClock
-    from emolab.gui.main_window import MainWindow
-    from emolab.project.demo import build_demo_project
     from emolab.project.forms import RatingForm, set_project_form
-    from emolab.project.store import Project
 
-    app = QApplication.instance() or QApplication([])
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
-        with Project.open(path) as project:
-            set_project_form(project, RatingForm.load("validity"))
-        clock = ManualClock()
-        window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
-        window.resize(1500, 900)
-        window.show()
-        window.open_project(path, rater="demo rater")
-        rows = window.browser.model.rows
-        window.browser.select(next(r.recording_id for r in rows if r.emotion == "sad"))
-        window.wait_for_media()
+    def prepare(project) -> None:
+        set_project_form(project, RatingForm.load("validity"))
+
+    with _demo_window(participants, prepare, "demo rater") as window:
+        _select(window, "sad")
         window.rate("emotion", "sad")
         window.rate("valid", "yes")
         window.rate("intensity", 3)
@@ -136,58 +143,32 @@ def render_rating_form(out: Path, participants: int = 2) -> Path:
         window.session.change_segment(uid, emotion="neutral", intensity=2)
         window.segments.select(uid)
         window.playback.seek(1.2)
-        for _ in range(20):
-            app.processEvents()
-        target = out / "rating-form-segments.png"
-        window.grab().save(str(target))
-        window.jobs.shutdown()
-        window.close()
-    return target
+        return _save(window, out / "rating-form-segments.png")
 
 
 def render_agreement(out: Path, participants: int = 2) -> Path:
     """The Agreement panel on a small SYNTHETIC demo with the validity form, rated by
     three simulated raters (every field and a segment each; see emolab.bench_studies)."""
-    import tempfile
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QThread
     from PySide6.QtWidgets import QApplication
 
     from emolab.bench_studies import _rate
-    from emolab.core.progress import run_to_end
-    from emolab.core.timebase import ManualClock
-    from emolab.gui.main_window import MainWindow
-    from emolab.project.demo import build_demo_project
-    from emolab.project.store import Project
 
-    app = QApplication.instance() or QApplication([])
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = run_to_end(build_demo_project(tmp, participants=participants, seed=0))
-        with Project.open(path) as project:
-            _rate(project, ("ann", "ben", "cai"), seed=1)
-        clock = ManualClock()
-        window = MainWindow(clock_factory=lambda _p: clock, use_audio=False)
-        window.resize(1500, 900)
-        window.show()
-        window.open_project(path, rater="ann")
+    def prepare(project) -> None:
+        _rate(project, ("ann", "ben", "cai"), seed=1)
+
+    with _demo_window(participants, prepare, "ann") as window:
         window.wait_for_media()
         window.docks["agreement"].raise_()
         window.docks["rating"].hide()  # the panel gets the whole column
         panel = window.agreement.panel
         panel.compute.click()
         for _ in range(600):
-            app.processEvents()
+            QApplication.instance().processEvents()
             if panel.report is not None:
                 break
-            QApplication.instance().thread().msleep(50)
-        for _ in range(20):
-            app.processEvents()
-        target = out / "agreement-validity-form.png"
-        window.grab().save(str(target))
-        window.jobs.shutdown()
-        window.close()
-    return target
+            QThread.msleep(50)
+        return _save(window, out / "agreement-validity-form.png")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from emolab.core.errors import ProjectError
-from emolab.project.forms import CORE, RatingForm, segment_fields
+from emolab.project.forms import (
+    CORE,
+    MAX_OPTION_CHARS,
+    MAX_TEXT_CHARS,
+    RatingForm,
+    segment_fields,
+)
 from emolab.project.schema import utc_now
 from emolab.project.store import Project
 from emolab.project.writes import PendingWrite, SaveState, WriteQueue
@@ -217,9 +223,9 @@ def segments(project: Project, recording_id: int, rater_id: int | None = None) -
 
 
 #: Longest note a rating keeps (characters); longer text is refused with a message.
-MAX_NOTE_CHARS = 10_000
+MAX_NOTE_CHARS = MAX_TEXT_CHARS
 #: Longest label (an emotion or another choice) a rating keeps (characters).
-MAX_LABEL_CHARS = 64
+MAX_LABEL_CHARS = MAX_OPTION_CHARS
 
 
 def _check(field: str, value: object, form: RatingForm | None = None) -> object:
@@ -230,30 +236,16 @@ def _check(field: str, value: object, form: RatingForm | None = None) -> object:
     if is_segment_field(field):
         return check_segment(value, form)
     if field in CORE:
-        if field in ("intensity", "genuineness") and value is not None and value != "":
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ProjectError(
-                    f"{field} must be a whole number 1–5, not {value!r:.20}") from None  # fmt: skip
-            if not 1 <= number <= 5:
-                raise ProjectError(f"{field} must be 1–5, not {number}")
-        if field == "notes":
-            value = "" if value is None else str(value)
-            if len(value) > MAX_NOTE_CHARS:
-                raise ProjectError(
-                    f"a note is limited to {MAX_NOTE_CHARS:,} characters (this one has "
-                    f"{len(value):,}); it was not saved"
-                )
-            return value
-        if field == "emotion" and value is not None:
-            value = str(value)
-            if not value or len(value) > MAX_LABEL_CHARS or not value.isprintable():
-                limit = MAX_LABEL_CHARS
-                raise ProjectError(f"an emotion label must be 1–{limit} printable characters")
-        if form.has(field):
-            return form.field(field).check(value)
-        return RatingForm.default().field(field).check(value)
+        # the columns' own limits (scales 1–5, a note's length, a printable label) are the
+        # default form's fields; the project's form may narrow them
+        if (
+            field == "emotion"
+            and value is not None
+            and not (0 < len(str(value)) <= MAX_LABEL_CHARS and str(value).isprintable())
+        ):  # any label of another scheme is kept, but not just any text
+            raise ProjectError(f"an emotion label must be 1–{MAX_LABEL_CHARS} printable characters")
+        value = RatingForm.default().field(field).check(value)
+        return form.field(field).check(value) if form.has(field) else value
     if not form.has(field):
         raise ProjectError(f"'{field}' is not a field of this project's rating form")
     return form.field(field).check(value)

@@ -276,6 +276,32 @@ def field_box(field: FormField, hints: bool = True) -> FieldBox:
     return kind[field.type](field, hints)
 
 
+def replace_field_boxes(boxes: dict, area, fields, changed, hints: bool = True):
+    """New boxes for ``fields`` in the scroll ``area`` (the old ``boxes`` go quietly:
+    nothing they still hold is emitted); ``changed(key, value)`` hears every new box.
+    Returns the boxes by key and their holder widget."""
+    for box in boxes.values():
+        box.blockSignals(True)
+        if isinstance(box, TextBox):
+            box.timer.stop()
+    holder = QWidget()
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(3)
+    new = {}
+    for f in fields:
+        box = field_box(f, hints=hints)
+        box.changed.connect(lambda value, key=f.key: changed(key, value))
+        column.addWidget(box)
+        new[f.key] = box
+    column.addStretch(1)
+    old = area.takeWidget()
+    area.setWidget(holder)
+    if old is not None:
+        old.deleteLater()
+    return new, holder
+
+
 class RatingForm(QWidget):
     """The rating panel of the project's form (:meth:`set_form` when another opens)."""
 
@@ -334,25 +360,8 @@ class RatingForm(QWidget):
         return True
 
     def _build_fields(self) -> None:
-        for box in self.boxes.values():
-            box.blockSignals(True)  # going: nothing it still holds is emitted
-            if isinstance(box, TextBox):
-                box.timer.stop()
-        self.boxes = {}
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(3)
-        for f in self.form.fields:
-            box = field_box(f)
-            box.changed.connect(lambda value, key=f.key: self._emit(key, value))
-            column.addWidget(box)
-            self.boxes[f.key] = box
-        column.addStretch(1)
-        old = self.fields_area.takeWidget()
-        self.fields_area.setWidget(holder)
-        if old is not None:
-            old.deleteLater()
+        self.boxes, holder = replace_field_boxes(self.boxes, self.fields_area, self.form.fields,
+                                                 self._emit)  # fmt: skip
         # the whole form in view where it fits (other docks yield); a long one scrolls
         self.fields_area.setMinimumHeight(min(holder.sizeHint().height(), FIELDS_MIN_HEIGHT))
 

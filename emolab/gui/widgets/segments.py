@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emolab.gui.widgets.rating import CHECKED_STYLE, FieldBox, TextBox, field_box
+from emolab.gui.widgets.rating import CHECKED_STYLE, FieldBox, TextBox, replace_field_boxes
 from emolab.project.forms import RatingForm
 from emolab.project.ratings import Segment
 
@@ -103,25 +103,9 @@ class SegmentPanel(QWidget):
         self._show_selected()
 
     def _build_fields(self) -> None:
-        for box in self.boxes.values():
-            box.blockSignals(True)
-            if isinstance(box, TextBox):
-                box.timer.stop()
-        self.boxes = {}
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(3)
-        for f in self.form.segment_fields:
-            box = field_box(f, hints=False)
-            box.changed.connect(lambda value, key=f.key: self._changed(key, value))
-            column.addWidget(box)
-            self.boxes[f.key] = box
-        column.addStretch(1)
-        old = self.fields_area.takeWidget()
-        self.fields_area.setWidget(holder)
-        if old is not None:
-            old.deleteLater()
+        self.boxes, _holder = replace_field_boxes(self.boxes, self.fields_area,
+                                                  self.form.segment_fields, self._changed,
+                                                  hints=False)  # fmt: skip
 
     def _changed(self, key: str, value: object) -> None:
         if self.uid is None:
