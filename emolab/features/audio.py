@@ -76,6 +76,7 @@ class AudioFrames:
     flux: np.ndarray
     mfcc: np.ndarray  # frames × 13
     active: np.ndarray  # bool: inside the trimmed (non-silent) region
+    aperiodicity: np.ndarray  # YIN's CMNDF minimum per frame (1 where not searched)
     hop_s: float = HOP / FEATURE_SAMPLERATE
     flags: set[str] = field(default_factory=set)
 
@@ -161,15 +162,16 @@ def frame_tracks(x: np.ndarray | Signal) -> AudioFrames:
             )
     loud = active & (rms_db > peak - 30)  # quieter frames are never counted as voiced
     # pitch every 20 ms (pyin's default hop is ~23 ms); odd frames take the one before
-    f0, _ = yin(x, np.flatnonzero(loud[::2]) * 2, length=length)
-    f0 = f0[:n]
+    f0, aperiodicity = yin(x, np.flatnonzero(loud[::2]) * 2, length=length)
+    f0, aperiodicity = f0[:n], aperiodicity[:n]
     f0[1::2] = f0[0::2][: len(f0[1::2])]
+    aperiodicity[1::2] = aperiodicity[0::2][: len(aperiodicity[1::2])]
     voiced = (f0 > 0) & loud
     f0_st = np.where(voiced, 12 * np.log2(np.maximum(f0, 1e-6) / 27.5), 0.0)
     return AudioFrames(
         f0_st=f0_st, voiced=voiced, rms_db=rms_db, zcr=zcr, centroid=centroid,
         bandwidth=bandwidth, rolloff=rolloff, flatness=flatness, flux=flux, mfcc=mfcc,
-        active=active, flags=flags,
+        active=active, aperiodicity=aperiodicity, flags=flags,
     )  # fmt: skip
 
 
