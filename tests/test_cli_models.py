@@ -35,7 +35,12 @@ def test_evaluate_json_has_results_and_baseline(demo_copy, capsys):
     assert run(["evaluate", str(demo_copy), "--fusion", "audio", "late", "--json", "-q"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["synthetic"] is True
-    assert [r["fusion"] for r in out["results"]] == ["audio", "late"]
+    # audio is also reported on the seed's 28 features, beside the extended set
+    assert [(r["fusion"], r["features"]) for r in out["results"]] == [
+        ("audio", "extended"),
+        ("audio", "seed28"),
+        ("late", "extended"),
+    ]
     for row in out["results"]:
         assert set(row) >= KEYS
         assert row["split"] == "leave one participant out"
@@ -188,7 +193,7 @@ def test_models_roll_back_and_delete(demo_copy, capsys):
     capsys.readouterr()
     assert run(["models", str(demo_copy), "--delete", str(audio)]) == 2
     assert capsys.readouterr().err == (
-        f"emolab: error: {demo_copy}: model {audio} 'v3 audio/logreg' is the active model; "
+        f"emolab: error: {demo_copy}: model {audio} 'v3 audio/svm' is the active model; "
         "activate another version or roll back first\n"
     )
     assert run(["models", str(demo_copy), "--delete", str(bundled)]) == 2

@@ -40,12 +40,22 @@ def label_source(args: argparse.Namespace):
 
 def add_commands(sub) -> None:
     """Register this module's subcommands."""
-    from emolab.models.modes import FUSION_MODES, MODEL_KINDS
+    from emolab.models.modes import AUDIO_SETS, DEFAULT_AUDIO_SET, FUSION_MODES, KIND_CHOICES
+
+    kind_help = (
+        "classifier: 'default' (SVM for audio, random forest for body), 'auto' "
+        "(chosen per modality by nested leave-one-participant-out) or one kind"
+    )
+    features_help = (
+        "audio features: the seed's 28, or those plus the extended eGeMAPS-style functionals"
+    )
 
     p = sub.add_parser("evaluate", help="evaluate fusion modes, participants held out")
     p.add_argument("project", type=Path)
     p.add_argument("--fusion", nargs="+", choices=FUSION_MODES, default=list(FUSION_MODES))
-    p.add_argument("--model", choices=MODEL_KINDS, default="logreg")
+    p.add_argument("--model", choices=KIND_CHOICES, default="default", help=kind_help)
+    p.add_argument("--features", choices=AUDIO_SETS, default=DEFAULT_AUDIO_SET,
+                   help=features_help)  # fmt: skip
     p.add_argument(
         "--split",
         choices=("participant", "collection"),
@@ -61,8 +71,10 @@ def add_commands(sub) -> None:
     p.add_argument("project", type=Path)
     add_label_options(p)
     p.add_argument("--fusion", choices=FUSION_MODES, default="early")
-    p.add_argument("--classifier", "--model", dest="classifier", choices=MODEL_KINDS,
-                   default="logreg")  # fmt: skip
+    p.add_argument("--classifier", "--model", dest="classifier", choices=KIND_CHOICES,
+                   default="default", help=kind_help)  # fmt: skip
+    p.add_argument("--features", choices=AUDIO_SETS, default=DEFAULT_AUDIO_SET,
+                   help=features_help)  # fmt: skip
     p.add_argument("--no-evaluate", action="store_true", help="skip the model card's evaluation")
     add_job_options(p)
     p.set_defaults(func=_cmd_train)
@@ -95,16 +107,22 @@ def add_commands(sub) -> None:
     p.set_defaults(func=_cmd_bundle_model)
 
 
+def _ece_text(r: dict) -> str:
+    """ECE as printed: none from 3 or fewer participants (too few to estimate it)."""
+    return "unrel." if r.get("reliable") is False else f"{r['ece']:.3f}"
+
+
 def _table(results: list[dict]) -> list[str]:
     head = (
-        f"{'fusion':<26} {'model':<7} {'accuracy':>8} {'UAR':>6} {'macro-F1':>8} {'ECE':>6} "
-        f"{'n':>5}"
+        f"{'fusion':<26} {'model':<7} {'features':<8} {'accuracy':>8} {'UAR':>6} "
+        f"{'macro-F1':>8} {'ECE':>6} {'n':>5}"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(
-            f"{r['fusion']:<26} {r['model']:<7} {r['accuracy']:>8.3f} {r['uar']:>6.3f} "
-            f"{r['macro_f1']:>8.3f} {r['ece']:>6.3f} {r['n_recordings']:>5}"
+            f"{r['fusion']:<26} {r['model']:<7} {r.get('features') or '-':<8} "
+            f"{r['accuracy']:>8.3f} {r['uar']:>6.3f} {r['macro_f1']:>8.3f} {_ece_text(r):>6} "
+            f"{r['n_recordings']:>5}"
         )
     return lines
 
@@ -125,9 +143,10 @@ def _intervals_line(evaluation: dict) -> str:
 
 def _figures(evaluation: dict) -> str:
     """Every figure with its interval, on one line."""
-    if evaluation.get("reliable") is False:
-        figures = ", ".join(f"{name} {evaluation[key]:.3f}" for key, name in METRIC_NAMES)
-        return f"{figures} ({interval_text(evaluation, 'uar')})"
+    if evaluation.get("reliable") is False:  # no calibration error from so few people
+        figures = ", ".join(f"{name} {evaluation[key]:.3f}" for key, name in METRIC_NAMES
+                            if key != "ece")  # fmt: skip
+        return f"{figures}, ECE not estimated ({interval_text(evaluation, 'uar')})"
     return ", ".join(f"{name} {evaluation[key]:.3f} {interval_text(evaluation, key)}"
                      for key, name in METRIC_NAMES)  # fmt: skip
 
@@ -138,7 +157,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         job = evaluate_project(project, args.fusion, args.model, args.split, label_source(args),
-                               jobs=args.jobs)  # fmt: skip
+                               jobs=args.jobs, audio_set=args.features)  # fmt: skip
         report = progress_runner("Evaluating", args.quiet)(job)
     print_extract_failures(report.extraction)
     out = report.to_dict()
@@ -192,7 +211,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from emolab.project.training import TrainingPlan, train
 
     plan = TrainingPlan(args.fusion, args.classifier, label_source(args),
-                        evaluate_first=not args.no_evaluate)  # fmt: skip
+                        evaluate_first=not args.no_evaluate,
+                        audio_set=args.features)  # fmt: skip
     with Project.open(args.project) as project:
         job = train(project, plan, jobs=args.jobs)
         report = progress_runner("Training", args.quiet)(job)
@@ -200,7 +220,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     card = report.model.card
     for line in _label_lines(card["labels"], len(card["training"]["participants"])):
         say(line)
-    say(f"Stored model {report.model_id} ({args.fusion}/{args.classifier}) and made it active.")
+    kinds = "+".join(card["estimators"].values())  # late fusion: audio+body
+    say(f"Stored model {report.model_id} ({args.fusion}/{kinds}) and made it active.")
+    if card.get("selection"):
+        for part, scores in card["selection"]["scores"].items():
+            tried = ", ".join(f"{k} {v:.3f}" for k, v in scores.items() if v is not None)
+            say(f"  auto chose {card['selection']['chosen'][part]} for {part} ({tried}; "
+                f"{card['selection']['method']})")  # fmt: skip
     evaluation = report.model.evaluation
     if evaluation is not None:
         synthetic = " (SYNTHETIC data)" if card["training"]["synthetic"] else ""

@@ -14,6 +14,7 @@ import numpy as np
 from emolab.features import audio as audio_features
 from emolab.features import baseline as baseline_features
 from emolab.features import body as body_features
+from emolab.features import extended as extended_features
 from emolab.features import windows
 
 
@@ -24,6 +25,8 @@ class MediaFeatures:
     windows: np.ndarray
     flags: set[str] = field(default_factory=set)
     baseline: np.ndarray | None = None  # 40 MFCC means (audio only), for the reference baseline
+    extended: np.ndarray | None = None  # extended functionals (audio only)
+    extended_windows: np.ndarray | None = None  # the same per window (audio only)
 
 
 EXTRACTORS = {
@@ -31,6 +34,7 @@ EXTRACTORS = {
     "body": (body_features.EXTRACTOR, body_features.VERSION),
 }
 BASELINE_EXTRACTOR = (baseline_features.EXTRACTOR, baseline_features.VERSION)
+EXTENDED_EXTRACTOR = (extended_features.EXTRACTOR, extended_features.VERSION)
 
 
 def audio_file_features(path: str | Path) -> MediaFeatures:
@@ -51,16 +55,23 @@ def _audio_features(samples, n_samples: int | None) -> MediaFeatures:
     from emolab.io.audio import FEATURE_SAMPLERATE
 
     tracks = audio_features.frame_tracks(samples)
+    extra = extended_features.frame_tracks(samples, tracks)
     flags = set(tracks.flags)
     if not tracks.voiced.any():
         flags.add("unvoiced")
     duration = (len(samples) if n_samples is None else n_samples) / FEATURE_SAMPLERATE
+
+    def extended_window(first: int, stop: int) -> np.ndarray:
+        return extended_features.aggregate(extra, tracks, first, stop)
+
     return MediaFeatures(
         modality="audio",
         vector=audio_features.aggregate(tracks),
         windows=windows.audio_windows(tracks, duration),
         flags=flags,
         baseline=baseline_features.mfcc40_means(samples),
+        extended=extended_features.aggregate(extra, tracks),
+        extended_windows=windows.audio_windows(tracks, duration, extended_window),
     )
 
 

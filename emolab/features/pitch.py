@@ -3,7 +3,9 @@
 25 ms integration window, 60–500 Hz, CMNDF threshold 0.15, parabolic refinement, run at
 8 kHz after a low-pass (F0 ≤ 500 Hz needs nothing above 4 kHz). Frames are the 10 ms
 frames of the audio features, searched a block at a time so memory does not follow the
-recording's length.
+recording's length. The low-pass is applied only at the samples kept (as matrix
+products), and the difference function comes from 384-point FFTs, enough for a linear
+correlation of the window with its lags.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from functools import cache
 import numpy as np
 
 from emolab.features import spectral
-from emolab.features.spectral import HOP, N_FFT, Signal, running_energy, segment
+from emolab.features.spectral import (
+    HOP,
+    N_FFT,
+    Signal,
+    frame_view,
+    running_energy,
+    segment,
+)
 from emolab.io.audio import FEATURE_SAMPLERATE
 
 YIN_WINDOW = 400  # 25 ms at 16 kHz
@@ -27,6 +36,31 @@ def _halfband() -> np.ndarray:
     n = np.arange(15) - 7
     taps = np.sinc(2 * 3600 / FEATURE_SAMPLERATE * n) * np.hamming(15)
     return taps / taps.sum()
+
+
+#: The decimator reads the 16 kHz signal in rows of this many samples, each giving half as
+#: many outputs. Short rows keep each matrix product of a few-second clip below OpenBLAS's
+#: threshold for using a second thread, which costs more than it saves on work this size.
+_ROW = 8
+
+
+@cache
+def _decimator() -> tuple[np.ndarray, ...]:
+    """(8 × 4) matrices ``m[0]``, ``m[1]``, … such that, for ``rows`` a signal cut into
+    rows of 8 samples, ``Σ_k rows[k : k + count] @ m[k]`` is the low-passed signal at every
+    other sample (``np.convolve(signal, taps, 'valid')[::2]``, 4 outputs per row): a few
+    matrix products instead of a convolution computing every output."""
+    flipped = _halfband()[::-1]  # convolution reverses the taps
+    reach = -(-(_ROW - 2 + len(flipped)) // _ROW)  # rows that a row's outputs read
+    both = np.zeros((reach * _ROW, _ROW // 2))  # output i of a row reads samples 2i … 2i + 14
+    for i in range(_ROW // 2):
+        both[2 * i : 2 * i + len(flipped), i] = flipped
+    return tuple(both[k * _ROW : (k + 1) * _ROW].copy() for k in range(reach))
+
+
+#: FFT length of the difference function: at least window + longest lag (334 samples at
+#: 8 kHz), so the correlation is linear, not circular; 384 = 3 · 2⁷ is quicker than 512.
+YIN_FFT = 384
 
 
 def yin(
@@ -51,52 +85,75 @@ def yin(
     aperiodicity_all = np.ones(n_frames)
     chosen = np.arange(n_frames) if frames is None else np.asarray(frames, dtype=int)
     span = window + tau_max
-    taps = _halfband()
-    half = len(taps) // 2
+    assert span <= YIN_FFT
+    decimator = _decimator()
+    half = len(_halfband()) // 2
     decimated_length = (length + 1) // 2  # samples of the whole 8 kHz signal
     for first in range(0, chosen.size, spectral.CHUNK_FRAMES):
         part = chosen[first : first + spectral.CHUNK_FRAMES]
         # this block's stretch of the 8 kHz signal: low-pass (zeros beyond the ends, as
         # a whole-signal 'same' convolution has), then every other sample
         lo, hi = int(part[0]) * hop, int(part[-1]) * hop + span
-        stretch = segment(x, 2 * lo - half, 2 * hi - 1 + half)
-        y = np.convolve(stretch, taps, mode="valid")[::2]
+        rows = -(-(hi - lo) // (_ROW // 2))  # rows of input samples giving 8 kHz ones
+        stretch = segment(x, 2 * lo - half, 2 * lo - half + _ROW * (rows + len(decimator) - 1))
+        stretch[2 * (hi - lo) - 1 + 2 * half :] = 0.0  # read no further than needed
+        blocks = stretch.reshape(-1, _ROW)
+        y = blocks[:rows] @ decimator[0]
+        for k in range(1, len(decimator)):
+            y += blocks[k : k + rows] @ decimator[k]
+        y = y.ravel()[: hi - lo]
+        del stretch, blocks
         y[max(decimated_length - lo, 0) :] = 0.0  # past the end of the signal
+        starts = (part - part[0]) * hop
+        # energy of the window at each lag τ ≤ tau_max of each frame
+        lagged = frame_view(running_energy(y), tau_max + 1, 1)
+        energy = lagged[starts + window] - lagged[starts]
+        del lagged
         f0_all[part], aperiodicity_all[part] = _yin_frames(
-            y, running_energy(y), (part - part[0]) * hop, sr, window, tau_min, tau_max
+            y, energy, starts, sr, window, tau_min, tau_max
         )
     return f0_all, aperiodicity_all
 
 
-def _yin_frames(x, squares, starts, sr, window, tau_min, tau_max):
-    """(F0 Hz, aperiodicity) of the frames starting at ``starts`` (8 kHz samples)."""
+def _yin_frames(x, energy_b, starts, sr, window, tau_min, tau_max):
+    """(F0 Hz, aperiodicity) of the frames starting at ``starts`` (8 kHz samples), given
+    the energy of the window at each lag (``energy_b``, frames × lags)."""
     span = window + tau_max
-    segment = x[starts[:, None] + np.arange(span)[None, :]]
-    n_fft = 1 << int(np.ceil(np.log2(span + 1)))
-    spectrum = np.fft.rfft(segment, n_fft)
-    head = np.fft.rfft(segment[:, :window], n_fft)
-    cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
-    taus = np.arange(tau_max + 1)
-    lagged = starts[:, None] + taus[None, :]
-    energy_b = squares[lagged + window] - squares[lagged]
+    n = len(starts)
+    # each frame's stretch zero-padded to YIN_FFT, then its first ``window`` samples alone
+    padded = np.zeros((n, YIN_FFT))
+    padded[:, :span] = frame_view(x, span, 1)[starts]
+    spectrum = np.fft.rfft(padded, axis=1)
+    padded[:, window:] = 0.0
+    product = np.fft.rfft(padded, axis=1)
+    del padded
+    np.conjugate(product, out=product)
+    product *= spectrum
+    del spectrum
+    cross = np.fft.irfft(product, YIN_FFT, axis=1)[:, : tau_max + 1]
+    del product
     energy_a = energy_b[:, :1]
-    d = np.maximum(energy_a + energy_b - 2 * cross, 0)
+    d = energy_b + energy_a
+    d -= 2 * cross
+    np.maximum(d, 0, out=d)
+    taus = np.arange(tau_max + 1)
     running = np.cumsum(d[:, 1:], axis=1)
     cmndf = np.ones_like(d)
     cmndf[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(running, 1e-12)
     search = cmndf[:, tau_min : tau_max + 1]
     # first dip below the threshold: first below-threshold τ, then down to its local minimum
     below = search < YIN_THRESHOLD
-    has = below.any(axis=1)
-    first = np.where(has, below.argmax(axis=1), search.argmin(axis=1))
-    rows = np.arange(len(search))
-    best = first.copy()
-    for _ in range(30):  # walk downhill; a dip is rarely wider than a few samples
-        nxt = np.minimum(best + 1, search.shape[1] - 1)
-        step = search[rows, nxt] < search[rows, best]
-        if not step.any():
-            break
-        best = np.where(step, nxt, best)
+    rows = np.arange(n)
+    first = below.argmax(axis=1)
+    has = below[rows, first]
+    first = np.where(has, first, search.argmin(axis=1))
+    # walk downhill from there, at most 30 steps (a dip is rarely wider than a few samples):
+    # stop at the first τ ≥ first whose successor is not lower
+    stop = np.ones(search.shape, dtype=bool)
+    np.less(search[:, 1:], search[:, :-1], out=stop[:, :-1])
+    np.logical_not(stop[:, :-1], out=stop[:, :-1])
+    stop &= np.arange(search.shape[1]) >= first[:, None]
+    best = np.minimum(stop.argmax(axis=1), first + 30)
     tau = best + tau_min
     # parabolic refinement
     left = cmndf[rows, np.maximum(tau - 1, 1)]

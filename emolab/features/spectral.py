@@ -1,5 +1,6 @@
-"""Building blocks of the audio features: framing a signal a stretch at a time, the Hann
-window, a mel filterbank and a DCT-II, each built once and cached.
+"""Building blocks of the audio features: framing a signal a stretch at a time (and
+cheap strided views of its frames), running energies, the Hann window, a mel filterbank
+and a DCT-II, the last three built once and cached.
 
 In numpy, not librosa or scipy, on purpose (measured in a fresh process):
 ``import librosa.filters`` takes ~1 s because it imports numba, and ``import scipy.fft``
@@ -42,14 +43,41 @@ def segment(x: np.ndarray | Signal, start: int, stop: int) -> np.ndarray:
     return out
 
 
+def frame_view(x: np.ndarray, length: int, step: int) -> np.ndarray:
+    """Rows of ``length`` samples starting every ``step`` samples of a 1-D array: a
+    read-only view, as ``sliding_window_view(x, length)[::step]`` without its ~14 µs of
+    argument checks (which add up over the few dozen views of a clip)."""
+    x = np.ascontiguousarray(x)
+    count = max(0, (len(x) - length) // step + 1)
+    view = np.ndarray((count, length), x.dtype, x, 0, (step * x.itemsize, x.itemsize))
+    view.flags.writeable = False
+    return view
+
+
 def running_energy(x: np.ndarray) -> np.ndarray:
-    """[0, x0², x0² + x1², …] (float64), built in one array: no temporaries as long as
-    the signal, which matters for hour-long recordings."""
-    squares = np.empty(len(x) + 1)
-    squares[0] = 0.0
-    np.multiply(x, x, out=squares[1:])
-    np.cumsum(squares[1:], out=squares[1:])
-    return squares
+    """[0, x0², x0² + x1², …] (float64) of a stretch (callers pass one block of frames at a
+    time, so its length is bounded).
+
+    The squares are summed 8 at a time by one matrix product (small enough for OpenBLAS to
+    keep to one thread on a few-second clip), then block by block: ``np.cumsum`` adds one
+    element at a time (~3 ns each); this is twice as fast and rounds no worse."""
+    n = len(x)
+    rows = -(-n // _RUN)
+    squares = np.zeros(rows * _RUN + 1)
+    np.square(x, out=squares[1 : n + 1], dtype=np.float64)
+    sums = squares[1:].reshape(rows, _RUN) @ _upper_ones(_RUN)  # running sums within rows
+    sums[1:] += np.cumsum(sums[:-1, -1])[:, None]  # plus the rows before
+    squares[1:] = sums.ravel()
+    return squares[: n + 1]
+
+
+_RUN = 8
+
+
+@cache
+def _upper_ones(n: int) -> np.ndarray:
+    """(n × n) ones on and above the diagonal: ``v @ _upper_ones(n)`` is v's running sum."""
+    return np.triu(np.ones((n, n)))
 
 
 @cache

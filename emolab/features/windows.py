@@ -5,6 +5,8 @@ offset is applied when the two are joined (see :func:`align_body_windows`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from emolab.features import audio as audio_features
@@ -20,13 +22,23 @@ def window_starts(duration: float) -> np.ndarray:
     return np.arange(count) * HOP_S
 
 
-def audio_windows(tracks: audio_features.AudioFrames, duration: float) -> np.ndarray:
-    """(windows × 28) audio features; frames are assigned by their centre time."""
+def audio_windows(
+    tracks: audio_features.AudioFrames,
+    duration: float,
+    aggregate: Callable[[int, int], np.ndarray] | None = None,
+) -> np.ndarray:
+    """(windows × features) audio features; frames are assigned by their centre time.
+    ``aggregate(first, stop)`` gives one window's features (by default the 28)."""
+    if aggregate is None:
+
+        def aggregate(first: int, stop: int) -> np.ndarray:
+            return audio_features.aggregate(tracks, first, stop)
+
     centres = tracks.frame_times()
     rows = []
     for start in window_starts(duration):
         first, stop = np.searchsorted(centres, [start, start + WINDOW_S])
-        rows.append(audio_features.aggregate(tracks, first, stop))
+        rows.append(aggregate(int(first), int(stop)))
     return np.array(rows, dtype=np.float32)
 
 

@@ -26,11 +26,16 @@ from PySide6.QtWidgets import (
 
 from emolab.gui.evaluation_view import _item
 from emolab.gui.job_dialog import JobDialog
-from emolab.models.modes import FUSION_MODES, MODEL_KINDS
+from emolab.models.modes import AUDIO_SETS, DEFAULT_AUDIO_SET, FUSION_MODES, MODEL_KINDS
+from emolab.models.selection import describe_kind
 from emolab.project.training import LabelSource, TrainingPlan
 
 CLASSIFIER_NAMES = {"logreg": "logistic regression", "svm": "support vector machine (RBF)",
                     "mlp": "small neural network", "rf": "random forest"}  # fmt: skip
+AUDIO_SET_NAMES = {
+    "extended": "extended: the 28 + 88 eGeMAPS-style functionals (pitch, voice quality, formants)",
+    "seed28": "seed 28: MFCC, spectral and prosodic statistics only",
+}
 
 
 class TrainDialog(JobDialog):
@@ -65,13 +70,30 @@ class TrainDialog(JobDialog):
             self.fusion.addItem(mode, mode)
         self.fusion.setCurrentText("early")
         self.classifier = QComboBox()
+        self.classifier.addItem("default for this fusion", "default")
+        self.classifier.addItem("auto: chosen by nested leave-one-participant-out", "auto")
         for kind in MODEL_KINDS:
             self.classifier.addItem(CLASSIFIER_NAMES.get(kind, kind), kind)
+        self.classifier.setToolTip(
+            "default: an RBF SVM for audio and early fusion, a random forest for body "
+            "features, logistic regression over windows (what did best on real recordings); "
+            "auto: each modality's classifier is the one with the best leave-one-participant-"
+            "out UAR on this project's own labels, measured inside every evaluation fold "
+            "(slower: about four times the training); the choice is recorded in the card."
+        )
+        self.audio_set = QComboBox()
+        for name in AUDIO_SETS[::-1]:
+            self.audio_set.addItem(AUDIO_SET_NAMES.get(name, name), name)
+        self.audio_set.setCurrentIndex(self.audio_set.findData(DEFAULT_AUDIO_SET))
+        self.classifier_note = QLabel("")
+        self.classifier_note.setWordWrap(True)
         form.addRow("Labels from", self.source)
         form.addRow("at least this many human raters", self.min_raters)
         form.addRow("choosing the same emotion (share)", self.min_agreement)
         form.addRow("Fusion", self.fusion)
         form.addRow("Classifier", self.classifier)
+        form.addRow("", self.classifier_note)
+        form.addRow("Audio features", self.audio_set)
         form.addRow("Calibration", QLabel("temperature scaling on participant-grouped folds"))
         self.counts = QTableWidget(0, 2)
         self.counts.setHorizontalHeaderLabels(["", "recordings"])
@@ -94,6 +116,9 @@ class TrainDialog(JobDialog):
         layout.addWidget(self.buttons)
         for widget in (self.source, self.fusion):
             widget.currentIndexChanged.connect(self.refresh_counts)
+        self.fusion.currentIndexChanged.connect(self.refresh_choices)
+        self.classifier.currentIndexChanged.connect(self.refresh_choices)
+        self.refresh_choices()
         self.min_raters.valueChanged.connect(self.refresh_counts)
         self.min_agreement.valueChanged.connect(self.refresh_counts)
         self.refresh_counts()
@@ -103,8 +128,26 @@ class TrainDialog(JobDialog):
                                  self.min_agreement.value())  # fmt: skip
 
     def plan(self) -> TrainingPlan:
-        return TrainingPlan(self.fusion.currentData(), self.classifier.currentData(),
-                            self.label_source())  # fmt: skip
+        return TrainingPlan(
+            self.fusion.currentData(),
+            self.classifier.currentData(),
+            self.label_source(),
+            audio_set=self.audio_set.currentData(),
+        )
+
+    def refresh_choices(self) -> None:
+        """Say which classifier(s) the choice means for the chosen fusion; the audio set
+        matters only where audio is used."""
+        fusion, kind = self.fusion.currentData(), self.classifier.currentData()
+        if kind == "auto":
+            text = "each modality's classifier is chosen on this project's labels"
+        else:
+            parts = describe_kind(fusion, kind).split("+")
+            names = [CLASSIFIER_NAMES.get(p, p) for p in parts]
+            text = (f"audio: {names[0]}, body: {names[1]}" if fusion == "late" and len(names) == 2
+                    else names[0])  # fmt: skip
+        self.classifier_note.setText(text)
+        self.audio_set.setEnabled(fusion != "body")
 
     def refresh_counts(self) -> None:
         """Recount usable recordings for the chosen labels (a few SQL queries)."""

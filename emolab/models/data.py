@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from emolab.core.errors import EmolabError
+from emolab.features.extended import NAMES as EXTENDED_NAMES
 from emolab.models.modes import N_AUDIO, N_BODY
+
+N_EXTENDED = len(EXTENDED_NAMES)
 
 MIN_PER_CLASS = 2  # recordings of each label a model needs (calibration folds, honest scores)
 MIN_PARTICIPANTS = 2  # to hold one out, and to calibrate on participant-grouped folds
@@ -31,6 +34,17 @@ class Dataset:
     baseline: np.ndarray  # n × 40 MFCC means (NaN without audio)
     audio_windows: list[np.ndarray | None]
     body_windows: list[np.ndarray | None]  # aligned with the audio windows
+    # the extended audio functionals (features.extended): n × N_EXTENDED, NaN when not
+    # extracted; their windows align with the audio windows
+    extended: np.ndarray | None = None
+    extended_windows: list[np.ndarray | None] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.recording_ids)
+        if self.extended is None:
+            self.extended = np.full((n, N_EXTENDED), np.nan, dtype=np.float32)
+        if self.extended_windows is None:
+            self.extended_windows = [None] * n
 
     def __len__(self) -> int:
         return len(self.recording_ids)
@@ -43,7 +57,8 @@ class Dataset:
             self.recording_ids[rows], [self.keys[i] for i in rows], self.labels[rows],
             self.participants[rows], self.collections[rows], self.audio[rows], self.body[rows],
             self.baseline[rows], [self.audio_windows[i] for i in rows],
-            [self.body_windows[i] for i in rows],
+            [self.body_windows[i] for i in rows], self.extended[rows],
+            [self.extended_windows[i] for i in rows],
         )  # fmt: skip
 
     @property
@@ -62,8 +77,11 @@ class Dataset:
             return np.unique(self.participants, return_inverse=True)[1].astype(float)
 
     def design_matrix(self) -> np.ndarray:
-        """``[participant | audio 28 | body 9]`` per recording."""
-        return np.column_stack([self.group_ids(), self.audio, self.body]).astype(np.float64)
+        """``[participant | audio 28 | body 9 | extended audio]`` per recording (the
+        extended set last, so models saved before it existed read the same columns)."""
+        return np.column_stack([self.group_ids(), self.audio, self.body, self.extended]).astype(
+            np.float64
+        )
 
     def model_inputs(self, fusion: str) -> tuple[np.ndarray, np.ndarray]:
         """(X, labels) a fusion model is fit on: one row per window for 'temporal', one per
@@ -74,26 +92,33 @@ class Dataset:
         return self.design_matrix(), self.labels
 
     def window_matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """``[participant | recording row | audio 28 | body 9]`` per window, and each
-        window's recording row. A recording lacking one modality's windows gets NaN there."""
+        """``[participant | recording row | audio 28 | body 9 | extended audio]`` per
+        window, and each window's recording row. A recording lacking one modality's
+        windows gets NaN there."""
         groups = self.group_ids()
+        width = 2 + N_AUDIO + N_BODY + N_EXTENDED
+        body_at = 2 + N_AUDIO
+        extended_at = body_at + N_BODY
         rows, owner = [], []
         for i in range(len(self)):
             a, b = self.audio_windows[i], self.body_windows[i]
+            e = self.extended_windows[i]
             n = len(a) if a is not None else (len(b) if b is not None else 0)
             if n == 0:
                 continue
-            block = np.full((n, 2 + N_AUDIO + N_BODY), np.nan)
+            block = np.full((n, width), np.nan)
             block[:, 0] = groups[i]
             block[:, 1] = i
             if a is not None:
-                block[:, 2 : 2 + N_AUDIO] = a
+                block[:, 2:body_at] = a
             if b is not None:
-                block[: len(b), 2 + N_AUDIO :] = b[:n]
+                block[: len(b), body_at:extended_at] = b[:n]
+            if e is not None and a is not None and len(e) == n:
+                block[:, extended_at:] = e
             rows.append(block)
             owner += [i] * n
         if not rows:
-            return np.empty((0, 2 + N_AUDIO + N_BODY)), np.empty(0, dtype=int)
+            return np.empty((0, width)), np.empty(0, dtype=int)
         return np.vstack(rows), np.array(owner)
 
 

@@ -26,8 +26,10 @@ from emolab.models.data import (
     require_enough_data,
     usable_rows,
 )
-from emolab.models.fusion import TemporalFusion, in_class_order, make_model, one_thread
+from emolab.models.fusion import TemporalFusion, in_class_order, one_thread
 from emolab.models.metrics import score
+from emolab.models.modes import DEFAULT_AUDIO_SET
+from emolab.models.selection import describe_kind, unfitted_model
 
 LANGUAGE_GROUPS = ("English as first language", "other language")
 SPLIT_NAMES = {
@@ -71,6 +73,9 @@ class EvaluationResult:
     per_class_recall: dict[str, float | None] = field(default_factory=dict)
     per_participant_uar: dict[str, float] = field(default_factory=dict)
     reliability: list[dict] = field(default_factory=list)  # low, high, count, confidence, accuracy
+    features: str = ""  # audio feature set ('seed28', 'extended'); '' for body-only and baselines
+    # 'auto': the kinds each outer fold chose on its own training participants (nested)
+    selections: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,12 +100,21 @@ def splits(data: Dataset, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
     raise EmolabError(f"unknown split '{split}' (participant or collection)")
 
 
-def fit_predict(data: Dataset, train: np.ndarray, test: np.ndarray, fusion: str, kind: str,
-                classes: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Fit on ``train`` rows, return probabilities (test rows × classes; NaN unpredictable)."""
+def fit_predict(
+    data: Dataset, train: np.ndarray, test: np.ndarray, fusion: str, kind: str,
+    classes: np.ndarray, audio_set: str = DEFAULT_AUDIO_SET, chosen: list | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Fit on ``train`` rows, return probabilities (test rows × classes; NaN unpredictable).
+    With ``kind`` 'auto' the kinds are chosen on the training rows alone (appended to
+    ``chosen``)."""
     tr, te = data.subset(train), data.subset(test)
+    model, selection = unfitted_model(tr, fusion, kind, audio_set)
+    if selection is not None and chosen is not None:
+        held_out = ", ".join(sorted({str(p) for p in te.participants}))
+        chosen.append({"held_out": held_out, "chosen": selection.chosen,
+                       "folds": selection.folds, "scores": selection.scores})  # fmt: skip
     with one_thread():
-        model = make_model(fusion, kind).fit(*tr.model_inputs(fusion))
+        model.fit(*tr.model_inputs(fusion))
     out = np.full((len(test), len(classes)), np.nan)
     if fusion == "temporal":
         Xt, _ = te.window_matrix()
@@ -116,12 +130,15 @@ def fit_predict(data: Dataset, train: np.ndarray, test: np.ndarray, fusion: str,
 def evaluate(
     data: Dataset,
     fusion: str,
-    kind: str = "logreg",
+    kind: str = "default",
     split: str = "participant",
     cancel: CancelToken | None = None,
+    audio_set: str = DEFAULT_AUDIO_SET,
 ) -> Generator[Progress, None, EvaluationResult]:
     """Out-of-fold probabilities for every recording, scored; yields progress per fold.
-    :class:`NotEnoughData` when ``fusion`` cannot learn from ``data``."""
+    ``kind`` 'auto' is nested: every fold chooses on its own training data
+    (:mod:`emolab.models.selection`). :class:`NotEnoughData` when ``fusion`` cannot learn
+    from ``data``."""
     require_enough_data(data, fusion)
     classes = np.unique(data.labels)
     folds = splits(data, split)
@@ -133,13 +150,17 @@ def evaluate(
                                 f"({SPLIT_NAMES[split]}) would train on recordings that all "
                                 f"have the label '{learnt[0] if len(learnt) else ''}'")  # fmt: skip
     proba = np.full((len(data), len(classes)), np.nan)
+    chosen: list[dict] = []
     for done, (train, test) in enumerate(folds):
         if cancel is not None:
             cancel.raise_if_cancelled()
         yield Progress(done, len(folds), f"{fusion}: fold {done + 1}/{len(folds)}")
-        proba[test] = fit_predict(data, train, test, fusion, kind, classes)
+        proba[test] = fit_predict(data, train, test, fusion, kind, classes, audio_set, chosen)
     yield Progress(len(folds), len(folds), f"{fusion}: done")
-    return _result(data, proba, classes, fusion, kind, split)
+    result = _result(data, proba, classes, fusion, describe_kind(fusion, kind), split)
+    result.features = "" if fusion == "body" else audio_set
+    result.selections = chosen
+    return result
 
 
 def _result(data, proba, classes, fusion, kind, split, note="") -> EvaluationResult:

@@ -1,12 +1,17 @@
-"""Fusion classifiers for audio (28) + body (9) features, scikit-learn compatible.
+"""Fusion classifiers for audio + body (9) features, scikit-learn compatible.
 
-Every estimator takes a design matrix whose column 0 is the participant id (a number),
-so that per-participant normalisation and grouped calibration survive any subsetting
-that cross-validation does:
+Audio is the seed's 28 features, or those plus the extended eGeMAPS-style functionals
+(``audio_set`` 'extended', :mod:`emolab.features.extended`). Every estimator takes a
+design matrix whose column 0 is the participant id (a number), so that per-participant
+normalisation and grouped calibration survive any subsetting that cross-validation does:
 
-- recording-level modes (audio, body, early, late): ``[participant | audio 28 | body 9]``,
-  NaN where a modality is missing;
-- temporal: one row per 1 s window, ``[participant | recording | audio 28 | body 9]``.
+- recording-level modes (audio, body, early, late):
+  ``[participant | audio 28 | body 9 | extended audio]``, NaN where a modality is missing;
+- temporal: one row per 1 s window,
+  ``[participant | recording | audio 28 | body 9 | extended audio]``.
+
+The extended columns come last so that models saved before they existed read the same
+columns as before.
 
 Probabilities are calibrated by temperature scaling (scikit-learn's
 ``CalibratedClassifierCV(method="temperature")``) on participant-grouped folds inside
@@ -22,13 +27,64 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 
-from emolab.models.data import NotEnoughData
-from emolab.models.modes import FUSION_MODES, MODEL_KINDS, N_AUDIO, N_BODY
+from emolab.models.data import N_EXTENDED, NotEnoughData
+from emolab.models.modes import (
+    AUDIO_SETS,
+    DEFAULT_KINDS,
+    FUSION_MODES,
+    KIND_CHOICES,
+    MODEL_KINDS,
+    N_AUDIO,
+    N_BODY,
+)
 
 AUDIO_COLUMNS = tuple(range(1, 1 + N_AUDIO))
 BODY_COLUMNS = tuple(range(1 + N_AUDIO, 1 + N_AUDIO + N_BODY))
+EXTENDED_COLUMNS = tuple(range(1 + N_AUDIO + N_BODY, 1 + N_AUDIO + N_BODY + N_EXTENDED))
 WINDOW_AUDIO_COLUMNS = tuple(c + 1 for c in AUDIO_COLUMNS)
 WINDOW_BODY_COLUMNS = tuple(c + 1 for c in BODY_COLUMNS)
+WINDOW_EXTENDED_COLUMNS = tuple(c + 1 for c in EXTENDED_COLUMNS)
+
+
+#: Design-matrix widths of models saved before the extended set (no ``n_columns_``).
+LEGACY_RECORDING_COLUMNS = 1 + N_AUDIO + N_BODY
+LEGACY_WINDOW_COLUMNS = 2 + N_AUDIO + N_BODY
+
+
+def fitted_width(model, legacy: int) -> int:
+    """The design-matrix width ``model`` was fit on (``legacy`` for models saved before
+    widths were recorded)."""
+    return int(getattr(model, "n_columns_", legacy))
+
+
+def _narrow(X: np.ndarray, width: int) -> np.ndarray:
+    """The first ``width`` columns of X: a model reads the layout it was fit on, and later
+    versions only ever append columns."""
+    return X if X.shape[1] == width else X[:, :width]
+
+
+def audio_columns(audio_set: str, window: bool = False) -> tuple[int, ...]:
+    """Design-matrix columns of an audio feature set (window matrices: ``window``)."""
+    if audio_set not in AUDIO_SETS:
+        raise ValueError(f"unknown audio feature set '{audio_set}' ({', '.join(AUDIO_SETS)})")
+    if window:
+        seed, extra = WINDOW_AUDIO_COLUMNS, WINDOW_EXTENDED_COLUMNS
+    else:
+        seed, extra = AUDIO_COLUMNS, EXTENDED_COLUMNS
+    return seed + extra if audio_set == "extended" else seed
+
+
+def resolve_kind(kind: str, part: str) -> str:
+    """The concrete classifier of ``part`` ('audio', 'body', 'early', 'temporal') when
+    asked for ``kind`` ('default' gives :data:`DEFAULT_KINDS`; 'auto' is resolved by
+    :mod:`emolab.models.selection` before a model is made)."""
+    if kind == "default":
+        return DEFAULT_KINDS[part]
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model kind '{kind}' (choose from {', '.join(KIND_CHOICES)})")
+    return kind
+
+
 LATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 
 
@@ -154,7 +210,14 @@ class GroupCalibrated(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
-        return self.model_.predict_proba(X)
+        if hasattr(self.model_, "predict_proba"):
+            return self.model_.predict_proba(X)
+        # an uncalibrated margin classifier (an SVM fit on one participant): a softmax of
+        # its decision values ranks the classes; nothing calibrates it, and the card says so
+        scores = np.asarray(self.model_.decision_function(X), dtype=float)
+        if scores.ndim == 1:  # two classes: the score of the second
+            scores = np.column_stack([-scores, scores]) / 2
+        return _normalise_log(scores)
 
 
 def _present(X: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
@@ -178,30 +241,38 @@ class ModalityClassifier(ClassifierMixin, BaseEstimator):
     ('early': concatenate → per-participant scaling → classifier). Rows lacking the
     modality are skipped in fit and get NaN probabilities."""
 
-    def __init__(self, modality: str = "audio", kind: str = "logreg", n_splits: int = 5):
+    def __init__(
+        self, modality: str = "audio", kind: str = "logreg", n_splits: int = 5,
+        audio_set: str = "seed28",
+    ):  # fmt: skip
         self.modality = modality
         self.kind = kind
         self.n_splits = n_splits
+        self.audio_set = audio_set
 
     def _columns(self) -> tuple[int, ...]:
-        return {"audio": AUDIO_COLUMNS, "body": BODY_COLUMNS,
-                "early": AUDIO_COLUMNS + BODY_COLUMNS}[self.modality]  # fmt: skip
+        # models saved before audio sets existed have no attribute: they used the 28
+        audio = audio_columns(getattr(self, "audio_set", "seed28"))
+        return {"audio": audio, "body": BODY_COLUMNS, "early": audio + BODY_COLUMNS}[self.modality]
 
     def _rows(self, X) -> np.ndarray:
+        # presence is decided by the 28 (every audio file has them)
         if self.modality == "early":
             return _present(X, AUDIO_COLUMNS) | _present(X, BODY_COLUMNS)
-        return _present(X, self._columns())
+        return _present(X, AUDIO_COLUMNS if self.modality == "audio" else BODY_COLUMNS)
 
     def fit(self, X, y):
         X, y = np.asarray(X, dtype=float), np.asarray(y)
         self.classes_ = np.unique(y)
         rows = self._rows(X)
-        self.model_ = GroupCalibrated(block_pipeline(self._columns(), self.kind), self.n_splits)
+        kind = resolve_kind(self.kind, self.modality)
+        self.n_columns_ = X.shape[1]
+        self.model_ = GroupCalibrated(block_pipeline(self._columns(), kind), self.n_splits)
         self.model_.fit(X[rows], y[rows])
         return self
 
     def predict_proba(self, X):
-        X = np.asarray(X, dtype=float)
+        X = _narrow(np.asarray(X, dtype=float), fitted_width(self, LEGACY_RECORDING_COLUMNS))
         out = np.full((len(X), len(self.classes_)), np.nan)
         rows = self._rows(X)
         if rows.any():
@@ -224,18 +295,31 @@ class LateFusion(ClassifierMixin, BaseEstimator):
     predicted from the other alone.
     """
 
-    def __init__(self, kind: str = "logreg", n_splits: int = 5, weight_splits: int = 3):
+    def __init__(
+        self, kind: str = "logreg", n_splits: int = 5, weight_splits: int = 3,
+        audio_set: str = "seed28", body_kind: str | None = None,
+    ):  # fmt: skip
         self.kind = kind
         self.n_splits = n_splits
         self.weight_splits = weight_splits
+        self.audio_set = audio_set
+        self.body_kind = body_kind
+
+    def _part(self, modality: str) -> ModalityClassifier:
+        """The classifier of one modality: ``kind`` for audio, ``body_kind`` (or ``kind``)
+        for body."""
+        kind = self.kind if modality == "audio" else (self.body_kind or self.kind)
+        return ModalityClassifier(modality, resolve_kind(kind, modality), self.n_splits,
+                                  getattr(self, "audio_set", "seed28"))  # fmt: skip
 
     def fit(self, X, y):
         from sklearn.model_selection import GroupKFold
 
         X, y = np.asarray(X, dtype=float), np.asarray(y)
         self.classes_ = np.unique(y)
-        self.audio_ = ModalityClassifier("audio", self.kind, self.n_splits).fit(X, y)
-        self.body_ = ModalityClassifier("body", self.kind, self.n_splits).fit(X, y)
+        self.n_columns_ = X.shape[1]
+        self.audio_ = self._part("audio").fit(X, y)
+        self.body_ = self._part("body").fit(X, y)
         groups = X[:, 0]
         k = min(self.weight_splits, len(np.unique(groups)))
         both = _present(X, AUDIO_COLUMNS) & _present(X, BODY_COLUMNS)
@@ -244,8 +328,8 @@ class LateFusion(ClassifierMixin, BaseEstimator):
             oof_a = np.full((len(X), len(self.classes_)), np.nan)
             oof_b = oof_a.copy()
             for train, test in GroupKFold(n_splits=k).split(X, y, groups):
-                a = ModalityClassifier("audio", self.kind, self.n_splits).fit(X[train], y[train])
-                b = ModalityClassifier("body", self.kind, self.n_splits).fit(X[train], y[train])
+                a = self._part("audio").fit(X[train], y[train])
+                b = self._part("body").fit(X[train], y[train])
                 oof_a[test] = self._align(a, X[test])
                 oof_b[test] = self._align(b, X[test])
             ok = both & ~np.isnan(oof_a).any(axis=1) & ~np.isnan(oof_b).any(axis=1)
@@ -300,25 +384,29 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
     """A window classifier on audio + body features of 1 s windows; a recording's
     probability is the normalised mean of its windows' log-probabilities.
 
-    X rows are windows: ``[participant | recording | audio 28 | body 9]``. ``fit`` takes
+    X rows are windows: ``[participant | recording | audio 28 | body 9 | extended]``. ``fit`` takes
     one label per window (its recording's); ``predict_proba`` returns one row per
     recording, in order of first appearance (see :meth:`recordings`).
     """
 
-    def __init__(self, kind: str = "logreg", n_splits: int = 5):
+    def __init__(self, kind: str = "logreg", n_splits: int = 5, audio_set: str = "seed28"):
         self.kind = kind
         self.n_splits = n_splits
+        self.audio_set = audio_set
 
     def fit(self, X, y):
         X, y = np.asarray(X, dtype=float), np.asarray(y)
         self.classes_ = np.unique(y)
-        columns = WINDOW_AUDIO_COLUMNS + WINDOW_BODY_COLUMNS
-        self.model_ = GroupCalibrated(block_pipeline(columns, self.kind), self.n_splits)
+        columns = audio_columns(self.audio_set, window=True) + WINDOW_BODY_COLUMNS
+        kind = resolve_kind(self.kind, "temporal")
+        self.n_columns_ = X.shape[1]
+        self.model_ = GroupCalibrated(block_pipeline(columns, kind), self.n_splits)
         self.model_.fit(X, y)
         return self
 
     def window_proba(self, X) -> np.ndarray:
-        proba = self.model_.predict_proba(np.asarray(X, dtype=float))
+        X = _narrow(np.asarray(X, dtype=float), fitted_width(self, LEGACY_WINDOW_COLUMNS))
+        proba = self.model_.predict_proba(X)
         return in_class_order(proba, self.model_.classes_, self.classes_)
 
     @staticmethod
@@ -336,12 +424,20 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
         return out
 
 
-def make_model(fusion: str, kind: str = "logreg"):
-    """The estimator of a fusion mode."""
+def make_model(
+    fusion: str, kind: str = "logreg", audio_set: str = "seed28", body_kind: str | None = None
+):
+    """The estimator of a fusion mode. ``kind`` may be 'default' (each part's default,
+    :data:`~emolab.models.modes.DEFAULT_KINDS`); for late fusion it is the audio part's
+    and ``body_kind`` (when given) the body part's. Concrete kinds are stored in the
+    model, so a saved model never depends on what 'default' means later."""
     if fusion in ("audio", "body", "early"):
-        return ModalityClassifier(fusion, kind)
+        return ModalityClassifier(fusion, resolve_kind(kind, fusion), audio_set=audio_set)
     if fusion == "late":
-        return LateFusion(kind)
+        return LateFusion(
+            resolve_kind(kind, "audio"), audio_set=audio_set,
+            body_kind=resolve_kind(body_kind or kind, "body"),
+        )  # fmt: skip
     if fusion == "temporal":
-        return TemporalFusion(kind)
+        return TemporalFusion(resolve_kind(kind, "temporal"), audio_set=audio_set)
     raise ValueError(f"unknown fusion mode '{fusion}' (choose from {', '.join(FUSION_MODES)})")

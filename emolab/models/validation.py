@@ -33,18 +33,21 @@ from sklearn.tree._tree import Tree
 
 from emolab.core.errors import UnsafeModel
 from emolab.models.checks import type_name
+from emolab.models.data import N_EXTENDED
 from emolab.models.estimator_checks import FOREST_TYPES, TREE_TYPES, EstimatorChecks
 from emolab.models.fusion import (
+    LEGACY_RECORDING_COLUMNS,
+    LEGACY_WINDOW_COLUMNS,
     GroupCalibrated,
     LateFusion,
     ModalityClassifier,
     ParticipantScaler,
     TemporalFusion,
 )
-from emolab.models.modes import MODEL_KINDS, N_AUDIO, N_BODY
+from emolab.models.modes import AUDIO_SETS, MODEL_KINDS, N_AUDIO, N_BODY
 
-RECORDING_COLUMNS = 1 + N_AUDIO + N_BODY  # participant | audio | body
-WINDOW_COLUMNS = 2 + N_AUDIO + N_BODY  # participant | recording | audio | body
+RECORDING_COLUMNS = 1 + N_AUDIO + N_BODY + N_EXTENDED  # participant | audio | body | extended
+WINDOW_COLUMNS = 2 + N_AUDIO + N_BODY + N_EXTENDED  # participant | recording | audio | body | ext
 
 FUSION_TYPES = (ModalityClassifier, LateFusion, TemporalFusion)
 TRANSFORMER_TYPES = (ParticipantScaler, StandardScaler)
@@ -137,17 +140,34 @@ class _Check(EstimatorChecks):
     # ---- the prediction path -------------------------------------------------------------------
     def model(self, model: object, n_features: int | None) -> None:
         if isinstance(model, FUSION_TYPES):
-            if n_features is None:
-                temporal = isinstance(model, TemporalFusion)
-                n_features = WINDOW_COLUMNS if temporal else RECORDING_COLUMNS
-            self.fusion(model, "model", n_features)
+            # a fusion model reads the first columns it was fit on: a wider matrix is
+            # narrowed at predict time, a narrower one cannot be
+            width = self.width(model, "model")
+            if n_features is not None and n_features < width:
+                self.refuse("model", f"expects {width} features but gets {n_features}")
+            self.fusion(model, "model", width)
         elif type(model) in (*BASE_CLASSIFIER_TYPES, Pipeline, CalibratedClassifierCV):
             self.classifier(model, "model", n_features)
         else:
             self.refuse("model", f"is a {type_name(model)}, not a classifier")
 
+    def width(self, model, where: str) -> int:
+        """The design-matrix width a fusion model reads: the one it was fit on (models
+        saved before widths were recorded: the layout of their day), never more than
+        emolab builds."""
+        temporal = isinstance(model, TemporalFusion)
+        legacy, current = ((LEGACY_WINDOW_COLUMNS, WINDOW_COLUMNS) if temporal
+                           else (LEGACY_RECORDING_COLUMNS, RECORDING_COLUMNS))  # fmt: skip
+        if not hasattr(model, "n_columns_"):
+            return legacy
+        return self.integer(model.n_columns_, f"{where}.n_columns_", legacy, current)
+
     def fusion(self, model, where: str, n_features: int) -> None:
         self.choice(model.kind, f"{where}.kind", MODEL_KINDS)
+        if hasattr(model, "audio_set"):
+            self.choice(model.audio_set, f"{where}.audio_set", AUDIO_SETS)
+        if getattr(model, "body_kind", None) is not None:
+            self.choice(model.body_kind, f"{where}.body_kind", MODEL_KINDS)
         self.integer(model.n_splits, f"{where}.n_splits", 1)
         classes = self.classes(getattr(model, "classes_", None), f"{where}.classes_")
         if isinstance(model, LateFusion):
@@ -163,7 +183,7 @@ class _Check(EstimatorChecks):
                 self.expect(part, (ModalityClassifier,), f"{where}.{name}")
                 if part.modality != modality:
                     self.refuse(f"{where}.{name}", f"is the {part.modality!r} classifier")
-                self.fusion(part, f"{where}.{name}", n_features)
+                self.fusion(part, f"{where}.{name}", self.width(part, f"{where}.{name}"))
                 self.subset_classes(part.classes_, classes, f"{where}.{name}")
             return
         if isinstance(model, ModalityClassifier):

@@ -15,7 +15,13 @@ import numpy as np
 
 from emolab.core.errors import EmolabError
 from emolab.core.progress import CancelToken, Progress
-from emolab.features.extract import BASELINE_EXTRACTOR, EXTRACTORS, MediaFeatures, file_features
+from emolab.features.extract import (
+    BASELINE_EXTRACTOR,
+    EXTENDED_EXTRACTOR,
+    EXTRACTORS,
+    MediaFeatures,
+    file_features,
+)
 from emolab.features.windows import align_body_windows
 from emolab.models.data import Dataset
 from emolab.project.store import MediaFile, Project, utc_now
@@ -32,12 +38,24 @@ def _from_blob(shape: str, data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<f4").reshape(json.loads(shape))
 
 
+#: Cached kinds of an audio file's extended functionals, stored as the 'file' and 'windows'
+#: rows of their own extractor.
+EXTENDED_KINDS = {"extended": "file", "extended_windows": "windows"}
+
+
 def cached(project: Project, sha256: str, modality: str, kind: str) -> np.ndarray | None:
-    extractor, version = BASELINE_EXTRACTOR if kind == "baseline" else EXTRACTORS[modality]
+    """A cached array: ``kind`` 'file' or 'windows' of the modality's extractor, or the
+    audio-only 'baseline', 'extended' and 'extended_windows'."""
+    if kind == "baseline":
+        (extractor, version), stored = BASELINE_EXTRACTOR, kind
+    elif kind in EXTENDED_KINDS:
+        (extractor, version), stored = EXTENDED_EXTRACTOR, EXTENDED_KINDS[kind]
+    else:
+        (extractor, version), stored = EXTRACTORS[modality], kind
     row = project.execute(
         "SELECT shape, data FROM feature_cache WHERE sha256 = ? AND extractor = ? "
         "AND version = ? AND kind = ?",
-        (sha256, extractor, version, kind),
+        (sha256, extractor, version, stored),
     ).fetchone()
     return None if row is None else _from_blob(row[0], row[1])
 
@@ -49,6 +67,10 @@ def store_features(project: Project, sha256: str, features: MediaFeatures) -> No
              ("windows", extractor, version, features.windows)]  # fmt: skip
     if features.baseline is not None:
         items.append(("baseline", *BASELINE_EXTRACTOR, features.baseline))
+    if features.extended is not None:
+        items.append(("file", *EXTENDED_EXTRACTOR, features.extended))
+    if features.extended_windows is not None:
+        items.append(("windows", *EXTENDED_EXTRACTOR, features.extended_windows))
     for kind, name, ver, array in items:
         shape, blob = _to_blob(array)
         project.execute(
@@ -65,7 +87,9 @@ def missing_features(project: Project, files: list[MediaFile] | None = None) -> 
         if media.sha256 in seen:
             continue
         seen.add(media.sha256)
-        if cached(project, media.sha256, media.modality, "file") is None:
+        if cached(project, media.sha256, media.modality, "file") is None or (
+            media.modality == "audio" and cached(project, media.sha256, "audio", "extended") is None
+        ):
             todo.append(media)
     return todo
 
@@ -135,6 +159,7 @@ def feature_table(project: Project, recording_ids: list[int] | None = None) -> D
     """Cached features of the project's recordings (all, or those given), one row each."""
     from emolab.features import audio as A
     from emolab.features import body as B
+    from emolab.features import extended as E
 
     recordings = project.recordings()
     if recording_ids is not None:
@@ -148,6 +173,8 @@ def feature_table(project: Project, recording_ids: list[int] | None = None) -> D
     audio = np.full((n, len(A.NAMES)), np.nan, dtype=np.float32)
     body = np.full((n, len(B.NAMES)), np.nan, dtype=np.float32)
     baseline = np.full((n, 40), np.nan, dtype=np.float32)
+    extended = np.full((n, len(E.NAMES)), np.nan, dtype=np.float32)
+    extended_windows: list[np.ndarray | None] = [None] * n
     audio_windows: list[np.ndarray | None] = [None] * n
     body_windows: list[np.ndarray | None] = [None] * n
     for i, recording in enumerate(recordings):
@@ -159,6 +186,10 @@ def feature_table(project: Project, recording_ids: list[int] | None = None) -> D
             base = cached(project, a.sha256, "audio", "baseline")
             if base is not None:
                 baseline[i] = base
+            extra = cached(project, a.sha256, "audio", "extended")
+            if extra is not None and extra.shape == (len(E.NAMES),):
+                extended[i] = extra
+                extended_windows[i] = cached(project, a.sha256, "audio", "extended_windows")
         if b is not None and (vector := cached(project, b.sha256, "body", "file")) is not None:
             body[i] = vector
             windows = cached(project, b.sha256, "body", "windows")
@@ -173,4 +204,5 @@ def feature_table(project: Project, recording_ids: list[int] | None = None) -> D
         collections=np.array([r.collection or "" for r in recordings]),
         audio=audio, body=body, baseline=baseline,
         audio_windows=audio_windows, body_windows=body_windows,
+        extended=extended, extended_windows=extended_windows,
     )  # fmt: skip

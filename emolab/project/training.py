@@ -41,8 +41,8 @@ from emolab.models.evaluation import (
     evaluate,
     evaluate_baseline,
 )
-from emolab.models.modes import FUSION_MODES
-from emolab.models.training import TrainedModel, fit, model_card
+from emolab.models.modes import DEFAULT_AUDIO_SET, FUSION_MODES
+from emolab.models.training import TrainedModel, fit_selected, model_card
 from emolab.project.demo import build_demo_project
 from emolab.project.features import ExtractReport, extract_features, feature_table
 from emolab.project.label_sources import INTENDED as INTENDED
@@ -165,9 +165,10 @@ class TrainingPlan:
     evaluate leave-one-participant-out first (the model card's figures)."""
 
     fusion: str
-    kind: str = "logreg"
+    kind: str = "default"  # a model kind, 'default' (each part's) or 'auto' (chosen on the data)
     labels: LabelSource = INTENDED
     evaluate_first: bool = True
+    audio_set: str = DEFAULT_AUDIO_SET
 
 
 def build_model(
@@ -191,15 +192,16 @@ def build_model(
     data = data.subset(usable)
     evaluation = None
     if plan.evaluate_first:
-        evaluation = yield from phased(evaluate(data, fusion, kind, "participant", cancel),
-                                       EVALUATING)  # fmt: skip
+        job = evaluate(data, fusion, kind, "participant", cancel, plan.audio_set)
+        evaluation = yield from phased(job, EVALUATING)
     if cancel is not None:
         cancel.raise_if_cancelled()
     yield Progress(0, 1, f"{fusion}/{kind} on {len(data)} recordings", FITTING)
-    estimator = fit(data, fusion, kind)
+    estimator, selection = fit_selected(data, fusion, kind, plan.audio_set)
     per_class = Counter(str(label) for label in data.labels)
     card = model_card(data, fusion, kind, estimator, evaluation, synthetic, source,
-                      plan.labels.describe(), plan.labels.block(per_class, left_out))  # fmt: skip
+                      plan.labels.describe(), plan.labels.block(per_class, left_out),
+                      plan.audio_set, selection)  # fmt: skip
     return TrainedModel(estimator, card, evaluation)
 
 
@@ -332,15 +334,18 @@ class EvaluationReport:
 def evaluate_project(
     project: Project,
     fusions: Sequence[str] = FUSION_MODES,
-    kind: str = "logreg",
+    kind: str = "default",
     split: str = "participant",
     labels: LabelSource = INTENDED,
     jobs: int = 1,
     cancel: CancelToken | None = None,
+    audio_set: str = DEFAULT_AUDIO_SET,
 ) -> Generator[Progress, None, EvaluationReport]:
     """Evaluate each fusion mode on what the project has (participants or collection types
-    held out), beside the seed's MFCC baseline when there is audio. A mode the data cannot
-    support is skipped with the reason; :class:`NotEnoughData` when none can run."""
+    held out), beside the seed's MFCC baseline when there is audio. With the extended audio
+    set, audio-only is also evaluated on the seed's 28 features alone, beside it. A mode the
+    data cannot support is skipped with the reason; :class:`NotEnoughData` when none can
+    run."""
     extraction = yield from extract_missing(project, jobs, cancel)
     try:
         data = labelled_features(project, labels)
@@ -352,11 +357,18 @@ def evaluate_project(
         if problem is not None:
             skipped.append((fusion, problem))
             continue
-        job = phased(evaluate(data, fusion, kind, split, cancel), f"Evaluating {fusion}")
-        try:
-            results.append((yield from job))
-        except NotEnoughData as exc:  # a fold of the split that trains on one label
-            skipped.append((fusion, exc.reason))
+        sets = [audio_set]
+        if fusion == "audio" and audio_set != "seed28":
+            sets.append("seed28")  # the seed's 28 are always reported beside
+        for features in sets:
+            named = fusion if features == audio_set else f"{fusion} ({features})"
+            job = phased(evaluate(data, fusion, kind, split, cancel, features),
+                         f"Evaluating {named}")  # fmt: skip
+            try:
+                results.append((yield from job))
+            except NotEnoughData as exc:  # a fold of the split that trains on one label
+                skipped.append((named, exc.reason))
+                break
     if fusions and not results:
         why = "; ".join(f"{f}: {problem}" for f, problem in skipped)
         raise _with_failures(NotEnoughData(f"nothing could be evaluated ({why})"), extraction)

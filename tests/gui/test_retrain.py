@@ -49,7 +49,15 @@ def test_train_on_consensus_evaluate_activate_and_roll_back(qtbot, rated_window,
         dialog.counts.item(r, 0).text() for r in range(dialog.counts.rowCount())
     )
     dialog.min_raters.setValue(2)
+    dialog.fusion.setCurrentText("late")  # the classifier note names each part's default
+    assert dialog.classifier_note.text() == (
+        "audio: support vector machine (RBF), body: random forest"
+    )
+    dialog.fusion.setCurrentText("body")
+    assert not dialog.audio_set.isEnabled()  # body features only: no audio set to choose
     dialog.fusion.setCurrentText("early")
+    assert dialog.audio_set.isEnabled() and dialog.plan().audio_set == "extended"
+    assert dialog.plan().kind == "default"
     assert dialog.train_button.isEnabled()
     dialog.train_button.click()
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=120_000)
@@ -59,6 +67,7 @@ def test_train_on_consensus_evaluate_activate_and_roll_back(qtbot, rated_window,
                     timeout=60_000)  # fmt: skip
     card = dialog.report["card"]
     assert card["labels"]["source"] == "consensus" and card["labels"]["recordings"] == 240
+    assert card["features"]["audio_set"] == "extended" and card["estimator"] == "svm"
     dialog.close()
 
     # the models panel lists it; its evaluation view shows the card's counts

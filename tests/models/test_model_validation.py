@@ -27,9 +27,11 @@ import emolab
 from emolab.core.errors import ProjectError, UnsafeModel
 from emolab.core.progress import run_to_end
 from emolab.models import fusion
+from emolab.models.data import N_EXTENDED
+from emolab.models.modes import N_AUDIO, N_BODY
 from emolab.models.persistence import model_from_bytes, model_to_bytes
 from emolab.models.training import TrainedModel, fit, model_card
-from emolab.models.validation import validate_estimator
+from emolab.models.validation import RECORDING_COLUMNS, validate_estimator
 from emolab.project.models import (
     PredictReport,
     activate_model,
@@ -42,6 +44,9 @@ from emolab.project.models import (
 from emolab.project.store import Project
 
 CHILD_TIMEOUT_S = 60
+#: feature columns an early-fusion model reads (participant column aside): audio, body, extended
+EARLY = N_AUDIO + N_BODY + N_EXTENDED
+AUDIO = N_AUDIO + N_EXTENDED  # an audio model's columns
 
 
 class Payload:
@@ -289,7 +294,7 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
     "logreg-coef-wrong-shape": ("early-logreg", on_object(
         lambda m: _set(_pipeline(m)["classify"], "coef_",
                        _pipeline(m)["classify"].coef_[:, :-1].copy())),
-        "['classify'].coef_: has shape (8, 36), expected 8×37"),
+        f"['classify'].coef_: has shape (8, {EARLY - 1}), expected 8×{EARLY}"),
     "logreg-coef-nan": ("early-logreg", on_object(
         lambda m: _assign(_pipeline(m)["classify"].coef_, (2, 5), np.nan)),
         "coef_: has NaN or infinite values"),
@@ -303,7 +308,7 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
     "scaler-mean-wrong-length": ("early-logreg", on_object(
         lambda m: _set(_pipeline(m)["normalise"], "mean_",
                        _pipeline(m)["normalise"].mean_[:-1].copy())),
-        "['normalise'].mean_: has shape (36,), expected 37"),
+        f"['normalise'].mean_: has shape ({EARLY - 1},), expected {EARLY}"),
     "scaler-scale-zero": ("early-logreg", on_object(
         lambda m: _assign(_pipeline(m)["normalise"].scale_, 3, 0.0)),
         "scale_: has values that are not positive"),
@@ -313,7 +318,7 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
     "scaler-column-out-of-range": ("early-logreg", on_object(
         lambda m: _set(_pipeline(m)["normalise"], "columns",
                        (*_pipeline(m)["normalise"].columns[:-1], 999))),
-        "columns[36]: is 999, outside 1…37"),
+        f"columns[{EARLY - 1}]: is 999, outside 1…{EARLY}"),
     "classes-wrapper-lacks-one": ("early-logreg", on_object(
         lambda m: _set(m, "classes_", m.classes_[:-1].copy())),
         "that the wrapper lacks"),
@@ -359,7 +364,7 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
     "mlp-weights-wrong-shape": ("audio-mlp", on_object(
         lambda m: _assign(_pipeline(m)["classify"].coefs_, 0,
                           _pipeline(m)["classify"].coefs_[0][:-1].copy())),
-        "coefs_[0]: has shape (27, 64), expected 28×any"),
+        f"coefs_[0]: has shape ({AUDIO - 1}, 64), expected {AUDIO}×any"),
     "mlp-weights-nan": ("audio-mlp", on_object(
         lambda m: _assign(_pipeline(m)["classify"].coefs_[1], (0, 0), np.nan)),
         "coefs_[1]: has NaN or infinite values"),
@@ -393,6 +398,8 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
 CHILD = """
 import sys
 import numpy as np
+from emolab.models.data import N_EXTENDED
+from emolab.models.modes import N_AUDIO, N_BODY
 from emolab.models.persistence import model_from_bytes
 folder = sys.argv[1]
 for name in sys.argv[2:]:
@@ -503,9 +510,11 @@ def test_a_crash_or_hang_is_pinned_on_its_file(tmp_path):
 
 
 def test_the_expected_width_is_checked(bases):
-    model = model_from_bytes(bases["late-rf"].blob, "late.skops", n_features=38)
-    with pytest.raises(UnsafeModel, match="expects 38 features but gets 39"):
-        validate_estimator(model, 39, "late.skops")
+    width = RECORDING_COLUMNS  # participant | audio | body | extended
+    model = model_from_bytes(bases["late-rf"].blob, "late.skops", n_features=width)
+    validate_estimator(model, width + 1, "late.skops")  # later columns are ignored
+    with pytest.raises(UnsafeModel, match=f"expects {width} features but gets {width - 1}"):
+        validate_estimator(model, width - 1, "late.skops")
 
 
 def test_report_reads_as_a_sentence():

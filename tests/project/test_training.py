@@ -152,7 +152,7 @@ def test_a_body_only_project_evaluates_what_it_has(tmp_path, small_demo, capsys)
     assert report.baseline_skipped == "no recording has audio features"
     assert run(["evaluate", str(path), "--fusion", "body", "-q"]) == 0
     out = capsys.readouterr().out
-    assert "body                       logreg" in out
+    assert "body                       rf" in out
     assert "Baseline not run: no recording has audio features" in out
 
 
