@@ -237,12 +237,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from emolab.project.models import predict_missing
     from emolab.project.store import Project
+    from emolab.project.training import retraining_offer
 
     with Project.open(args.project) as project:
         report = progress_runner("Predicting", args.quiet)(predict_missing(project, args.jobs))
+        offer = retraining_offer(project)
     say(f"Suggestions added: {report.added}")
     for notice in report.notices:
         say(f"emolab: warning: {notice}", file=sys.stderr)
+    if offer:
+        say(offer)
     return 0
 
 

@@ -39,13 +39,21 @@ EXTENDED_EXTRACTOR = (extended_features.EXTRACTOR, extended_features.VERSION)
 
 def audio_file_features(path: str | Path) -> MediaFeatures:
     """Features of an audio file. A file already at the analysis rate that is longer than
-    a minute is read a stretch at a time (memory does not follow its length); others are
-    decoded and resampled whole."""
-    from emolab.io.audio import FEATURE_SAMPLERATE, MonoStream, load_for_features, read_audio_info
+    a minute, in a format whose seeks are sample-exact, is read a stretch at a time (memory
+    does not follow its length); others are decoded and resampled whole. (Ogg Vorbis is
+    decoded whole: libsndfile's seeks in it can land frames off, see ``seeks_exactly``.)"""
+    from emolab.io.audio import (
+        FEATURE_SAMPLERATE,
+        MonoStream,
+        load_for_features,
+        read_audio_info,
+        seeks_exactly,
+    )
     from emolab.io.boundary import reader_boundary
 
     info = read_audio_info(path)
-    if info.samplerate == FEATURE_SAMPLERATE and info.frames > 60 * FEATURE_SAMPLERATE:
+    long = info.frames > 60 * FEATURE_SAMPLERATE
+    if info.samplerate == FEATURE_SAMPLERATE and long and seeks_exactly(info):
         with reader_boundary(MonoStream)(path) as stream:
             return _audio_features(stream, len(stream))
     return _audio_features(load_for_features(path), None)

@@ -230,12 +230,17 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         from emolab.project.models import predict_missing
+        from emolab.project.training import retraining_offer
 
         path = self.session.project.path
 
         def job(token):
             with Project.open(path) as project:
-                return (yield from predict_missing(project, cancel=token))
+                report = yield from predict_missing(project, cancel=token)
+                offer = retraining_offer(project)
+            if offer:
+                report.notices.append(offer)
+            return report
 
         self.jobs.start("predict", job)
 

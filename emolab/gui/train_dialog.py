@@ -75,8 +75,8 @@ class TrainDialog(JobDialog):
         for kind in MODEL_KINDS:
             self.classifier.addItem(CLASSIFIER_NAMES.get(kind, kind), kind)
         self.classifier.setToolTip(
-            "default: an RBF SVM for audio and early fusion, a random forest for body "
-            "features, logistic regression over windows (what did best on real recordings); "
+            "default: an RBF SVM for audio, a random forest for body features, logistic "
+            "regression for early fusion and windows (see the README); "
             "auto: each modality's classifier is the one with the best leave-one-participant-"
             "out UAR on this project's own labels, measured inside every evaluation fold "
             "(slower: about four times the training); the choice is recorded in the card."

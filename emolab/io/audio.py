@@ -172,11 +172,28 @@ def read_audio(path: str | Path) -> AudioClip:
     return AudioClip(samples=samples, samplerate=samplerate, path=path)
 
 
+#: Formats (``AudioInfo.format``) in which libsndfile seeks to exactly the frame asked for,
+#: so :class:`MonoStream` may read them a stretch at a time. Not OGG: libsndfile 1.2.2 can
+#: land an Ogg Vorbis seek a Vorbis block (128 or 256 frames) late without any error
+#: (libsndfile issue #885, open), so a stretch read after a seek silently holds the wrong
+#: samples, and the last one comes up short ("truncated"). Measured on a 61 s, 16 kHz
+#: recording: Vorbis 128 frames off on the second seek; WAV and FLAC bit-exact; MP3 within
+#: 1.2e-7 (decoder rounding).
+EXACT_SEEK_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "FLAC", "MP3"})
+
+
+def seeks_exactly(info: AudioInfo) -> bool:
+    """Whether :class:`MonoStream` reads this file's stretches correctly (see
+    :data:`EXACT_SEEK_FORMATS`); other files are decoded whole."""
+    return info.format in EXACT_SEEK_FORMATS
+
+
 class MonoStream:
     """An audio file as mono float32 samples read a stretch at a time (``len()`` and
     ``stream[a:b]``), so long files are analysed without holding them whole. Bad samples
     and decoding failures raise the same typed errors as :func:`read_audio`. Use as a
-    context manager (it keeps the file open)."""
+    context manager (it keeps the file open). Only for files that :func:`seeks_exactly`
+    accepts: it seeks before every stretch."""
 
     def __init__(self, path: str | Path):
         import soundfile as sf

@@ -65,6 +65,10 @@ class EstimatorChecks(Checks):
             value = self.array(getattr(model, name, None), f"{where}.{name}", (None,))
             if len(value) not in (0, pairs):
                 self.refuse(f"{where}.{name}", f"has {len(value)} values, not 0 or {pairs}")
+            if model.probability is True and len(value) != pairs:
+                self.refuse(f"{where}.{name}", f"has {len(value)} values, not {pairs}")
+        if model.probability not in (True, False, "deprecated"):  # scikit-learn ≥ 1.9 default
+            self.refuse(f"{where}.probability", f"is {model.probability!r}, not True or False")
         self.array(getattr(model, "class_weight_", None), f"{where}.class_weight_", (k,))
         shape = model.shape_fit_
         if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] != n:

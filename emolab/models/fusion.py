@@ -13,9 +13,17 @@ normalisation and grouped calibration survive any subsetting that cross-validati
 The extended columns come last so that models saved before they existed read the same
 columns as before.
 
-Probabilities are calibrated by temperature scaling (scikit-learn's
-``CalibratedClassifierCV(method="temperature")``) on participant-grouped folds inside
-``fit``, so a caller's outer split never leaks into calibration.
+Probabilities are calibrated by temperature scaling (Guo et al. 2017, "On calibration of
+modern neural networks"): one number T divides the classifier's log-probabilities, fit by
+log-loss on out-of-fold predictions of participant-grouped folds inside ``fit`` (so a
+caller's outer split never leaks into calibration). The classifier's own probabilities are
+scaled; an SVM has none, its one-vs-rest decision values (mostly vote counts, so its
+confidence is coarse) are the logits. Models saved before emolab did its own scaling keep
+scikit-learn's ``CalibratedClassifierCV(method="temperature")`` and are read as before.
+
+Temporal fusion adds a second temperature at the recording level: the mean of a
+recording's window log-probabilities is not itself calibrated (windows of one recording
+are not independent evidence), so its scale is fit on out-of-fold recordings too.
 """
 
 from __future__ import annotations
@@ -181,43 +189,90 @@ def block_pipeline(columns: tuple[int, ...] | None, kind: str = "logreg") -> Pip
     )
 
 
+#: The smallest probability a log is taken of (a forest's zero votes, a class a fold's
+#: training data lacked).
+LOG_FLOOR = 1e-6
+#: Bounds of a fitted temperature: beyond them the data say nothing more.
+TEMPERATURE_RANGE = (0.05, 20.0)
+
+
+def log_proba(model, X) -> np.ndarray:
+    """A fitted classifier's log-probabilities, or for a classifier without probabilities
+    (an SVM) its one-vs-rest decision values as logits; columns in its classes' order."""
+    if hasattr(model, "predict_proba"):
+        return np.log(np.clip(model.predict_proba(X), LOG_FLOOR, 1))
+    scores = np.asarray(model.decision_function(X), dtype=float)
+    if scores.ndim == 1:  # two classes: positive favours the second
+        scores = np.column_stack([-scores, scores]) / 2
+    return scores
+
+
+def fit_temperature(logits: np.ndarray, target: np.ndarray) -> float:
+    """The T that minimises the log-loss of softmax(logits / T) for class indices
+    ``target`` (bounded search in log T)."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(target))
+
+    def loss(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, target]))
+
+    low, high = np.log(TEMPERATURE_RANGE[0]), np.log(TEMPERATURE_RANGE[1])
+    found = minimize_scalar(loss, bounds=(low, high), method="bounded",
+                            options={"xatol": 1e-4})  # fmt: skip
+    return float(np.exp(found.x))
+
+
 class GroupCalibrated(ClassifierMixin, BaseEstimator):
-    """Temperature-scaled ``estimator``, calibrated on participant-grouped folds of the
-    training data (participant = column 0 of X); the final estimator is fit on all of it."""
+    """Temperature-scaled ``estimator``: the temperature is fit on participant-grouped
+    out-of-fold predictions of the training data (participant = column 0 of X); the final
+    estimator is fit on all of it. With one participant nothing can be calibrated without
+    leaking: the temperature is 1 and the card says the model is uncalibrated."""
 
     def __init__(self, estimator=None, n_splits: int = 5):
         self.estimator = estimator
         self.n_splits = n_splits
 
     def fit(self, X, y):
-        from sklearn.calibration import CalibratedClassifierCV
+        self.fit_oof(X, y)
+        return self
+
+    def fit_oof(self, X, y) -> np.ndarray | None:
+        """Fit; return the out-of-fold log-probabilities before scaling (rows of X ×
+        ``classes_``), or None when there was nothing to calibrate on."""
         from sklearn.model_selection import GroupKFold
 
-        groups = np.asarray(X[:, 0])
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        groups = X[:, 0]
         k = min(self.n_splits, len(np.unique(groups)))
+        oof = None
         if k >= 2:
             splits = list(GroupKFold(n_splits=k).split(X, y, groups))
-            if any(len(np.unique(np.asarray(y)[train])) < 2 for train, _ in splits):
+            if any(len(np.unique(y[train])) < 2 for train, _ in splits):
                 raise NotEnoughData("calibrating on participant-grouped folds needs at least 2 "
                                     "labels to train on in every fold; more participants "
                                     "with recordings of several labels are needed")  # fmt: skip
-            self.model_ = CalibratedClassifierCV(
-                clone(self.estimator), method="temperature", cv=splits, ensemble=False
-            ).fit(X, y)
-        else:  # one participant: nothing to calibrate on without leaking
-            self.model_ = clone(self.estimator).fit(X, y)
-        self.classes_ = self.model_.classes_
-        return self
+            oof = np.full((len(X), len(self.classes_)), np.log(LOG_FLOOR))
+            for train, test in splits:
+                fold = clone(self.estimator).fit(X[train], y[train])
+                at = np.searchsorted(self.classes_, fold.classes_)
+                oof[np.ix_(test, at)] = log_proba(fold, X[test])
+            self.temperature_ = fit_temperature(oof, np.searchsorted(self.classes_, y))
+        else:
+            self.temperature_ = 1.0
+        self.model_ = clone(self.estimator).fit(X, y)
+        return oof
 
     def predict_proba(self, X):
-        if hasattr(self.model_, "predict_proba"):
+        temperature = getattr(self, "temperature_", None)
+        if temperature is None and hasattr(self.model_, "predict_proba"):
+            # saved before emolab scaled itself: CalibratedClassifierCV (or one participant)
             return self.model_.predict_proba(X)
-        # an uncalibrated margin classifier (an SVM fit on one participant): a softmax of
-        # its decision values ranks the classes; nothing calibrates it, and the card says so
-        scores = np.asarray(self.model_.decision_function(X), dtype=float)
-        if scores.ndim == 1:  # two classes: the score of the second
-            scores = np.column_stack([-scores, scores]) / 2
-        return _normalise_log(scores)
+        logits = log_proba(self.model_, X) / (temperature or 1.0)
+        return in_class_order(_normalise_log(logits), self.model_.classes_, self.classes_)
 
 
 def _present(X: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
@@ -401,8 +456,23 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
         kind = resolve_kind(self.kind, "temporal")
         self.n_columns_ = X.shape[1]
         self.model_ = GroupCalibrated(block_pipeline(columns, kind), self.n_splits)
-        self.model_.fit(X, y)
+        oof = self.model_.fit_oof(X, y)
+        self.recording_temperature_ = 1.0
+        if oof is not None:  # the windows' out-of-fold evidence, pooled per recording
+            windows = _normalise_log(oof / self.model_.temperature_)
+            pooled, ids = self._pool(np.log(np.clip(windows, LOG_FLOOR, 1)), X[:, 1])
+            first = {rid: i for i, rid in reversed(list(enumerate(X[:, 1])))}
+            target = np.searchsorted(self.classes_, y[[first[r] for r in ids]])
+            self.recording_temperature_ = fit_temperature(pooled, target)
         return self
+
+    @staticmethod
+    def _pool(log_p: np.ndarray, recording: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean window log-probability per recording, recording ids) in order of first
+        appearance."""
+        ids = TemporalFusion.recordings(np.column_stack([recording, recording]))
+        pooled = np.stack([log_p[recording == rid].mean(axis=0) for rid in ids])
+        return pooled, ids
 
     def window_proba(self, X) -> np.ndarray:
         X = _narrow(np.asarray(X, dtype=float), fitted_width(self, LEGACY_WINDOW_COLUMNS))
@@ -416,12 +486,13 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         X = np.asarray(X, dtype=float)
-        log_p = np.log(np.clip(self.window_proba(X), 1e-9, 1))
-        ids = self.recordings(X)
-        out = np.empty((len(ids), len(self.classes_)))
-        for i, rid in enumerate(ids):
-            out[i] = _normalise_log(log_p[X[:, 1] == rid].mean(axis=0, keepdims=True))[0]
-        return out
+        if getattr(self, "recording_temperature_", None) is None:  # saved before it existed
+            log_p, temperature = np.log(np.clip(self.window_proba(X), 1e-9, 1)), 1.0
+        else:
+            log_p = np.log(np.clip(self.window_proba(X), LOG_FLOOR, 1))
+            temperature = self.recording_temperature_
+        pooled, _ = self._pool(log_p, X[:, 1])
+        return _normalise_log(pooled / temperature)
 
 
 def make_model(

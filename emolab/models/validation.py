@@ -188,6 +188,9 @@ class _Check(EstimatorChecks):
             return
         if isinstance(model, ModalityClassifier):
             self.choice(model.modality, f"{where}.modality", ("audio", "body", "early"))
+        if isinstance(model, TemporalFusion) and hasattr(model, "recording_temperature_"):
+            self.number(model.recording_temperature_, f"{where}.recording_temperature_",
+                        positive=True)  # fmt: skip
         inner = getattr(model, "model_", None)
         self.expect(inner, (GroupCalibrated,), f"{where}.model_")
         self.group_calibrated(inner, f"{where}.model_", n_features)
@@ -197,8 +200,12 @@ class _Check(EstimatorChecks):
         self.integer(model.n_splits, f"{where}.n_splits", 1)
         classes = self.classes(getattr(model, "classes_", None), f"{where}.classes_")
         inner = getattr(model, "model_", None)
-        self.expect(inner, (CalibratedClassifierCV, Pipeline, *BASE_CLASSIFIER_TYPES),
-                    f"{where}.model_")  # fmt: skip
+        if hasattr(model, "temperature_"):  # emolab's own temperature scaling
+            self.number(model.temperature_, f"{where}.temperature_", positive=True)
+            self.expect(inner, (Pipeline, *BASE_CLASSIFIER_TYPES), f"{where}.model_")
+        else:  # saved before: scikit-learn's calibration wrapper (or one participant)
+            self.expect(inner, (CalibratedClassifierCV, Pipeline, *BASE_CLASSIFIER_TYPES),
+                        f"{where}.model_")  # fmt: skip
         self.same_classes(self.classifier(inner, f"{where}.model_", n_features), classes, where)
 
     def classifier(self, model, where: str, n_features: int | None) -> np.ndarray:

@@ -385,7 +385,13 @@ def predict_missing(
     todo = [r.id for r in recordings if r.id not in done]
     if not todo:
         return PredictReport(0, notices)
-    yield from extract_features(project, jobs=jobs, cancel=cancel)
+    extraction = yield from extract_features(project, jobs=jobs, cancel=cancel)
+    if extraction.failed:
+        shown = "; ".join(f"{path}: {why}" for path, why in extraction.failed[:3])
+        more = f" (and {len(extraction.failed) - 3} more)" if len(extraction.failed) > 3 else ""
+        notices.append(f"{len(extraction.failed)} file(s) could not be read; their "
+                       "recordings are suggested from their other modality where they have "
+                       f"one, else not at all: {shown}{more}.")  # fmt: skip
     if cancel is not None:
         cancel.raise_if_cancelled()
     yield Progress(0, 1, "predicting")
@@ -395,7 +401,7 @@ def predict_missing(
     data = feature_table(project, [r.id for r in recordings if r.participant in participants])
     result = predict(estimator, data)
     domains = dict(zip(data.recording_ids.tolist(), domain_rows(active.card, data), strict=True))
-    added = 0
+    added = outside = 0
     with project.transaction():
         for i, rid in enumerate(result.recording_ids):
             if int(rid) not in wanted or np.isnan(result.proba[i]).any():
@@ -422,5 +428,10 @@ def predict_missing(
                  json.dumps(domains[int(rid)]) if domains.get(int(rid)) else None),
             )  # fmt: skip
             added += 1
+            outside += bool((domains.get(int(rid)) or {}).get("outside"))
+    if outside:
+        notices.append(f"{outside} of the {added} new suggestions are for recordings unlike "
+                       "the model's training data: their probabilities are not calibrated "
+                       "for them (each suggestion says so).")  # fmt: skip
     yield Progress(1, 1, "done")
     return PredictReport(added, notices)

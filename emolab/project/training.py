@@ -13,6 +13,7 @@ leaves the project as it was. The CLI and the GUI call these and hold no trainin
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Generator, Sequence
@@ -241,6 +242,40 @@ def train(
     previous = active_model_id(project)
     model_id = add_model(project, trained, activate=activate)
     return TrainReport(model_id, previous, activate, trained, extraction)
+
+
+#: Human-labelled recordings (with features) from which retraining on them is offered.
+OFFER_MIN_RECORDINGS = 40
+#: The raters' labels behind an offer: each recording's majority among its human raters.
+OFFER_LABELS = LabelSource("consensus", min_raters=1, min_agreement=0.5)
+
+
+def retraining_offer(project: Project) -> str | None:
+    """A suggestion to retrain when enough recordings have human ratings that the active
+    model was not trained on; None when there is nothing to offer (too few ratings, or a
+    model already trained on nearly as many of them)."""
+    counts = label_counts(project, OFFER_LABELS)
+    if counts.problem is not None or counts.recordings < OFFER_MIN_RECORDINGS:
+        return None
+    row = project.execute("SELECT card FROM models WHERE active = 1").fetchone()
+    try:
+        card = json.loads(row[0]) if row is not None and row[0] else {}
+    except (TypeError, ValueError):  # a damaged card: the model is not one to keep
+        card = {}
+    card = card if isinstance(card, dict) else {}
+    labels = card.get("labels") if isinstance(card.get("labels"), dict) else {}
+    source = str(labels.get("source", "intended"))
+    trained = labels.get("recordings", 0) if source != "intended" else 0
+    if isinstance(trained, int) and trained * 5 >= counts.recordings * 4:
+        return None  # trained on at least 80 % of what the raters have labelled now
+    training = card.get("training") if isinstance(card.get("training"), dict) else {}
+    on = (f"{trained} human-labelled recordings" if source != "intended"
+          else "SYNTHETIC data" if training.get("synthetic")
+          else "the intended emotions in the file names")  # fmt: skip
+    return (f"{counts.recordings} recordings from {counts.participants} participants now "
+            f"have human ratings; the active model was trained on {on}. Train a model on "
+            "the raters' labels (Model → Train a model, or emolab train --labels consensus) "
+            "for suggestions calibrated on this project.")  # fmt: skip
 
 
 def train_project_file(

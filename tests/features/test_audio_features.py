@@ -156,6 +156,30 @@ def test_a_long_file_read_a_stretch_at_a_time_gives_the_same_features(tmp_path):
     assert streamed.flags == whole.flags
 
 
+def test_a_long_ogg_vorbis_file_is_decoded_whole_not_a_stretch_at_a_time(tmp_path, monkeypatch):
+    """Over a minute at 16 kHz would be streamed, but libsndfile's Vorbis seeks can land a
+    block off (see emolab.io.audio.seeks_exactly): a real 61 s Vorbis recording failed as
+    "truncated". Vorbis is decoded whole, with the features of the whole signal."""
+    import soundfile as sf
+
+    from emolab.features import extract
+    from emolab.io import audio
+
+    def no_stream(path):
+        raise AssertionError("an Ogg Vorbis file was read a stretch at a time")
+
+    rng = np.random.default_rng(6)
+    t = np.arange(61 * 16_000) / 16_000
+    x = harmonic(150 + 30 * np.sin(2 * np.pi * 0.3 * t)) * (np.sin(2 * np.pi * 0.7 * t) > 0)
+    path = tmp_path / "02-01-01-01-01-01-01.ogg"
+    sf.write(path, (x + 0.003 * rng.standard_normal(t.size)).astype(np.float32), 16_000)
+    monkeypatch.setattr(audio, "MonoStream", no_stream)
+    features = extract.audio_file_features(path)
+    whole = extract._audio_features(_whole_signal(path), None)
+    np.testing.assert_array_equal(features.vector, whole.vector)
+    assert features.windows.shape == (121, len(NAMES))
+
+
 def _whole_signal(path):
     from emolab.io.audio import load_for_features
 

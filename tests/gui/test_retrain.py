@@ -67,7 +67,7 @@ def test_train_on_consensus_evaluate_activate_and_roll_back(qtbot, rated_window,
                     timeout=60_000)  # fmt: skip
     card = dialog.report["card"]
     assert card["labels"]["source"] == "consensus" and card["labels"]["recordings"] == 240
-    assert card["features"]["audio_set"] == "extended" and card["estimator"] == "svm"
+    assert card["features"]["audio_set"] == "extended" and card["estimator"] == "logreg"
     dialog.close()
 
     # the models panel lists it; its evaluation view shows the card's counts

@@ -26,6 +26,22 @@ def test_every_supported_format_reads(tmp_path, tone, ext):
     assert np.argmax(spectrum) * 16000 / len(mono[:16000]) == pytest.approx(220, abs=2)
 
 
+@pytest.mark.parametrize(
+    ("ext", "subtype", "exact"),
+    [("wav", "PCM_16", True), ("wav", "PCM_24", True), ("flac", "PCM_16", True),
+     ("mp3", "MPEG_LAYER_III", True), ("ogg", "VORBIS", False)],
+)  # fmt: skip
+def test_ogg_vorbis_is_not_read_a_stretch_at_a_time(tmp_path, tone, ext, subtype, exact):
+    """libsndfile 1.2.2 can seek Ogg Vorbis a block (128+ frames) late without an error
+    (libsndfile issue #885): a 61 s, 16 kHz Vorbis recording read a stretch at a time
+    failed as 'truncated' and read shifted samples. Such files are decoded whole."""
+    from emolab.io.audio import seeks_exactly
+
+    path = tmp_path / f"a.{ext}"
+    sf.write(path, *tone, subtype=subtype)
+    assert seeks_exactly(read_audio_info(path)) is exact
+
+
 def test_stereo_44k1_becomes_mono_16k(tmp_path):
     sr = 44_100
     t = np.arange(sr) / sr

@@ -147,3 +147,57 @@ def test_a_fold_that_would_train_on_one_label_is_a_clear_error(small_dataset):
     with pytest.raises(NotEnoughData, match="would train on recordings that all have the "
                        "label 'happy'"):  # fmt: skip
         run_to_end(evaluate(lopsided, "body", split="collection"))
+
+
+def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
+    from emolab.models.fusion import fit_temperature
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(scale=3.0, size=(6000, 4))
+    for true_t in (0.5, 1.0, 2.5):
+        p = np.exp(logits / true_t)
+        p /= p.sum(axis=1, keepdims=True)
+        labels = np.array([rng.choice(4, p=row) for row in p])
+        assert fit_temperature(logits, labels) == pytest.approx(true_t, rel=0.08)
+
+
+def test_fit_temperature_stays_inside_its_bounds_on_separable_data():
+    from emolab.models.fusion import TEMPERATURE_RANGE, fit_temperature
+
+    logits = np.array([[5.0, -5.0], [-5.0, 5.0]] * 10)
+    labels = np.array([0, 1] * 10)  # always right: the loss falls as T → 0
+    # the loss is flat once the logits saturate: any small temperature, never below the bound
+    assert TEMPERATURE_RANGE[0] <= fit_temperature(logits, labels) < 0.5
+
+
+def test_log_proba_of_a_two_class_svm_is_antisymmetric_and_ranks_like_its_margin():
+    from sklearn.svm import SVC
+
+    from emolab.models.fusion import log_proba
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-1, 1, (30, 2)), rng.normal(1, 1, (30, 2))])
+    y = np.array([0] * 30 + [1] * 30)
+    svm = SVC().fit(X, y)
+    logits = log_proba(svm, X)
+    assert logits.shape == (60, 2)
+    np.testing.assert_allclose(logits[:, 0], -logits[:, 1])
+    np.testing.assert_array_equal(logits.argmax(axis=1), svm.predict(X))
+
+
+@pytest.mark.parametrize("mode", ["early", "temporal"])
+def test_models_are_calibrated_by_their_own_temperature(small_dataset, mode):
+    """A temperature is fit (not left at 1) inside its bounds; temporal fusion has a second
+    one for its pooled recordings; probabilities sum to 1."""
+    from emolab.models.fusion import GroupCalibrated
+
+    model = fit(small_dataset, mode)
+    group = model.model_
+    assert isinstance(group, GroupCalibrated)
+    assert 0.05 <= group.temperature_ <= 20 and group.temperature_ != 1.0
+    if mode == "temporal":
+        assert 0.05 <= model.recording_temperature_ <= 20
+        assert model.recording_temperature_ != 1.0
+    proba = predict(model, small_dataset).proba
+    ok = ~np.isnan(proba).any(axis=1)
+    np.testing.assert_allclose(proba[ok].sum(axis=1), 1.0, atol=1e-9)

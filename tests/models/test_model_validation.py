@@ -177,7 +177,7 @@ def _garbage_schema(blob: bytes) -> bytes:
 # ---- where things are inside a model -----------------------------------------------------------
 def _pipeline(modality):
     """The fitted Pipeline inside an emolab ModalityClassifier."""
-    return modality.model_.model_.calibrated_classifiers_[0].estimator
+    return modality.model_.model_
 
 
 def _tree(model, i: int = 0):
@@ -279,7 +279,7 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
     # trees deep inside emolab's late fusion
     "fusion-tree-child-out-of-range": ("late-rf", on_object(
         lambda m: _assign(_late_tree(m, "audio_", 3).children_right, 0, 99999)),
-        "model.audio_.model_.model_.calibrated_classifiers_[0].estimator['classify']: "
+        "model.audio_.model_.model_['classify']: "
         "tree 3 node 0: right child 99999 out of range"),
     "fusion-tree-feature-out-of-range": ("late-rf", on_object(
         lambda m: _assign(_late_tree(m, "body_", 0).feature, 0, 10**6)),
@@ -329,18 +329,19 @@ MUTANTS: dict[str, tuple[str, Mutation, str]] = {
         lambda m: _set(m, "classes_", m.classes_.reshape(2, -1))),
         "model.classes_: has shape (2, 4)"),
     "calibrated-classes-differ": ("early-logreg", on_object(
-        lambda m: _set(m.model_.model_.calibrated_classifiers_[0], "classes",
-                       m.classes_[1:].copy())),
+        lambda m: _set(m.model_, "classes_", m.classes_[1:].copy())),
         "differ from the wrapper's"),
     "temperature-nan": ("early-logreg", on_object(
-        lambda m: _set(m.model_.model_.calibrated_classifiers_[0].calibrators[0],
-                       "beta_", np.nan)),
-        "beta_: is nan, not a finite positive number"),
+        lambda m: _set(m.model_, "temperature_", np.nan)),
+        "temperature_: is nan, not a finite positive number"),
+    "temperature-negative": ("early-logreg", on_object(
+        lambda m: _set(m.model_, "temperature_", -2.0)),
+        "temperature_: is -2.0, not a finite positive number"),
     "modality-unknown": ("early-logreg", on_object(lambda m: _set(m, "modality", "smell")),
         "model.modality: is 'smell'"),
     "inner-model-is-a-dict": ("early-logreg", on_object(
         lambda m: _set(m.model_, "model_", {"coef": np.zeros(3)})),
-        "model.model_.model_: is a dict, expected CalibratedClassifierCV"),
+        "model.model_.model_: is a dict, expected Pipeline"),
     "step-of-unknown-type": ("early-logreg", on_object(
         lambda m: _assign(_pipeline(m).steps, 0, ("normalise", FunctionTransformer(np.exp)))),
         "FunctionTransformer, which emolab does not know how to check"),

@@ -281,3 +281,51 @@ def test_the_benchmarks_synthetic_project_counts_and_trains(tmp_path, small_demo
         assert set(consensus.excluded) <= {TIE}
         report = run_to_end(train(p, TrainingPlan("early", evaluate_first=False)))
         assert report.model.card["labels"]["recordings"] == 130
+
+
+def test_retraining_is_offered_once_enough_recordings_have_human_ratings(project, capsys):
+    from emolab.project.models import active_model
+    from emolab.project.training import OFFER_MIN_RECORDINGS, retraining_offer
+
+    active_model(project)  # the bundled default (SYNTHETIC training data) becomes active
+    recordings = project.recordings()
+    assert retraining_offer(project) is None  # no human ratings yet
+    for r in recordings[: OFFER_MIN_RECORDINGS - 1]:
+        _rate(project, r.id, "ana", r.emotion, "human")
+    assert retraining_offer(project) is None  # one short
+    for r in recordings[OFFER_MIN_RECORDINGS - 1 : 2 * OFFER_MIN_RECORDINGS]:
+        _rate(project, r.id, "ana", r.emotion, "human")
+    offer = retraining_offer(project)
+    assert offer is not None
+    assert offer.startswith(f"{2 * OFFER_MIN_RECORDINGS} recordings from ")
+    assert "trained on SYNTHETIC data" in offer
+    # accepted suggestions are not human ratings: they never count towards an offer
+    for r in recordings[2 * OFFER_MIN_RECORDINGS : 3 * OFFER_MIN_RECORDINGS]:
+        _rate(project, r.id, "ben", r.emotion, "model")
+    assert retraining_offer(project).startswith(f"{2 * OFFER_MIN_RECORDINGS} recordings")
+    # trained on those ratings: nothing more to offer until many more are rated
+    plan = TrainingPlan("body", labels=LabelSource("consensus", min_raters=1),
+                        evaluate_first=False)  # fmt: skip
+    run_to_end(train(project, plan))
+    assert retraining_offer(project) is None
+    for r in recordings[3 * OFFER_MIN_RECORDINGS : 5 * OFFER_MIN_RECORDINGS]:
+        _rate(project, r.id, "ana", r.emotion, "human")
+    offer = retraining_offer(project)
+    assert offer is not None and f"trained on {2 * OFFER_MIN_RECORDINGS} human-labelled" in offer
+
+
+def test_prediction_names_the_files_it_could_not_read(tmp_path, small_demo):
+    from emolab.project.models import predict_missing
+
+    path = corpus_project(tmp_path, small_demo, {"P01": "0[12]-0[12]-*-01-03-01.*"})
+    wavs = sorted((tmp_path / "rec").glob("*.wav"))
+    broken = wavs[0]
+    broken.write_bytes(broken.read_bytes()[:60])  # cut short after import
+    with Project.open(path) as p:
+        report = run_to_end(predict_missing(p))
+        [suggested] = p.execute("SELECT COUNT(*) FROM suggestions").fetchone()
+    assert report.added == suggested == len(wavs)  # that recording's movement still counts
+    [notice] = [n for n in report.notices if "could not be read" in n]
+    assert notice.startswith("1 file(s) could not be read; their recordings are suggested "
+                             "from their other modality where they have one")  # fmt: skip
+    assert f"{broken.name}: file is changed on disk since import" in notice
