@@ -62,6 +62,162 @@ def _librosa_reference(samples: np.ndarray) -> None:
     librosa.feature.mfcc(y=samples, sr=sr, n_mfcc=13)
 
 
+CLIP_S = 3.0  # the audio figures are per clip of this length
+AUDIO_TARGETS_MS = {"audio_features": 2.0, "extended_features": 10.0}  # per 3-s clip (issue)
+OPENSMILE_EGEMAPS_MS = 220  # published figure for openSMILE's eGeMAPS, not measured here
+
+
+def _median_call_ms(functions: dict[str, Callable], items: list, repeat: int) -> dict:
+    """Median wall time (ms) of single calls of each function, warm: one untimed call of
+    each first (numba compiles, caches fill), then ``repeat`` rounds in which each function
+    in turn runs on every item (back to back, as when a project is extracted), so a change
+    in the machine's load over the run reaches every function alike."""
+    for function in functions.values():
+        function(items[0])
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            for item in items:
+                start = time.perf_counter()
+                function(item)
+                times[name].append(time.perf_counter() - start)
+    return {name: round(float(np.median(t)) * 1000, 2) for name, t in times.items()}
+
+
+def fixed_length_clips(signals: list[np.ndarray], samples: int) -> tuple[list[np.ndarray], dict]:
+    """Every signal made exactly ``samples`` long: longer ones cut to their start, shorter
+    ones continued by repeating themselves (so the clip is speech throughout, as a 3-s
+    recording would be; zeros would be trimmed as silence and flatter the figures)."""
+    out = [s[:samples] if len(s) >= samples else np.resize(s, samples) for s in signals]
+    counts = {"cut": sum(len(s) > samples for s in signals),
+              "looped": sum(len(s) < samples for s in signals)}  # fmt: skip
+    return out, counts
+
+
+def _stft_floor(samples: np.ndarray) -> np.ndarray:
+    """The bare STFT of a clip on the features' frames (512-point periodic Hann every 160
+    samples, float64 as the features compute it): the floor under the spectral features,
+    which compute this (on the clip's non-silent frames) and more."""
+    from emolab.features.spectral import HOP, N_FFT, frame_view, hann
+
+    frames = frame_view(np.asarray(samples, dtype=np.float64), N_FFT, HOP)
+    return np.fft.rfft(frames * hann(N_FFT), axis=1)
+
+
+def _blas_threads() -> int:
+    """Threads the BLAS library numpy uses would run a large matrix product on."""
+    from threadpoolctl import threadpool_info
+
+    return max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"),
+               default=1)  # fmt: skip
+
+
+def _librosa_stft(samples: np.ndarray) -> np.ndarray:
+    import librosa
+
+    from emolab.features.spectral import HOP, N_FFT
+
+    return librosa.stft(samples, n_fft=N_FFT, hop_length=HOP, center=False)
+
+
+def audio_figures(
+    signals: list[np.ndarray], reference_clips: int = 8, repeat: int = 5, log=print
+) -> dict:
+    """Per 3-s clip, warm, median of single calls: the 28 audio features, the 88 extended
+    functionals (alone, and on top of the 28's frame tracks), both as the app computes them
+    for a recording, the bare STFT as the floor, and the plain-librosa reference (its first
+    ``reference_clips`` clips; 0 leaves it out). ``signals``: mono at FEATURE_SAMPLERATE."""
+    from threadpoolctl import threadpool_limits
+
+    from emolab.features import audio as audio_features
+    from emolab.features import extended as extended_features
+    from emolab.features.extract import _audio_features
+    from emolab.features.spectral import HOP, N_FFT
+    from emolab.io.audio import FEATURE_SAMPLERATE
+
+    def both(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # the calls of emolab.features.extract._audio_features: the frame tracks once
+        base = audio_features.frame_tracks(samples)
+        extra = extended_features.frame_tracks(samples, base)
+        return audio_features.aggregate(base), extended_features.aggregate(extra, base)
+
+    n = round(CLIP_S * FEATURE_SAMPLERATE)
+    clips, counts = fixed_length_clips(signals, n)
+    bases = [audio_features.frame_tracks(c) for c in clips]
+    calls = len(clips) * repeat
+    natural_s = float(np.mean([len(s) for s in signals])) / FEATURE_SAMPLERATE
+    out: dict = {"audio_clips": {
+        "clips": len(clips), "clip_s": CLIP_S, "samplerate_hz": FEATURE_SAMPLERATE, **counts,
+        "timing": f"warm, median of {calls} single calls", "calls": calls,
+    }}  # fmt: skip
+    log(f"audio features per {CLIP_S:g} s clip ({len(clips)} clips × {repeat}) …")
+    features = {
+        "audio": lambda i: audio_features.extract(clips[i]),
+        "extended": lambda i: extended_features.extract(clips[i]),
+        "extended_on_base": lambda i: extended_features.aggregate(
+            extended_features.frame_tracks(clips[i], bases[i]), bases[i]),
+        "both": lambda i: both(clips[i]),
+        "app": lambda i: _audio_features(clips[i], None),
+    }  # fmt: skip
+    items = list(range(len(clips)))
+    ms = _median_call_ms({
+        **features,
+        "stft": lambda i: _stft_floor(clips[i]),
+        "librosa_stft": lambda i: _librosa_stft(clips[i]),
+    }, items, repeat)  # fmt: skip
+    # the app extracts in its own process on the BLAS library's default threads (jobs=1,
+    # or few files) or in joblib workers on cores ÷ jobs threads (one each for 2 jobs on 2
+    # cores): both, as a matrix product big enough for a second thread is much slower
+    # when the cores are busy
+    out["audio_clips"]["blas_threads"] = _blas_threads()
+    log("… and again on one BLAS thread …")
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = _median_call_ms(features, items, repeat)
+    uncut = _median_call_ms({"audio": audio_features.extract}, signals, 2)["audio"]
+    out["audio_features"] = {
+        "features": len(audio_features.NAMES),
+        "ms_per_3s_clip": ms["audio"],
+        "one_blas_thread_ms_per_3s_clip": one["audio"],
+        "target_ms": AUDIO_TARGETS_MS["audio_features"],
+        "ms_per_clip": uncut,
+        "mean_clip_s": round(natural_s, 2),
+    }
+    out["extended_features"] = {
+        "features": len(extended_features.NAMES),
+        "ms_per_3s_clip": ms["extended"],
+        "one_blas_thread_ms_per_3s_clip": one["extended"],
+        "on_base_tracks_ms_per_3s_clip": ms["extended_on_base"],
+        "on_base_tracks_one_blas_thread_ms_per_3s_clip": one["extended_on_base"],
+        "target_ms": AUDIO_TARGETS_MS["extended_features"],
+        "opensmile_egemaps_ms": OPENSMILE_EGEMAPS_MS,
+        "opensmile_note": "published, not measured here",
+    }
+    out["audio_and_extended"] = {
+        "ms_per_3s_clip": ms["both"],
+        "one_blas_thread_ms_per_3s_clip": one["both"],
+        "with_windows_and_baseline_ms_per_3s_clip": ms["app"],
+        "with_windows_and_baseline_one_blas_thread_ms_per_3s_clip": one["app"],
+    }
+    out["stft_floor"] = {
+        "ms_per_3s_clip": ms["stft"], "librosa_stft_ms_per_3s_clip": ms["librosa_stft"],
+        "n_fft": N_FFT, "hop": HOP, "frames": 1 + (n - N_FFT) // HOP,
+    }  # fmt: skip
+    if reference_clips > 0:
+        log("plain-librosa reference (pyin + spectral functions) …")
+        subset = clips[:reference_clips]
+        same = _median_call_ms(
+            {"reference": _librosa_reference, "ours": audio_features.extract}, subset, 2
+        )
+        out["librosa_reference"] = {
+            "ms_per_3s_clip": round(same["reference"], 1),
+            "clips": len(subset),
+            "calls": 2 * len(subset),
+            "emolab_ms_same_clips": same["ours"],
+            "speedup": round(same["reference"] / same["ours"], 1),
+        }
+    return out
+
+
 def first_extraction_seconds(wav: Path, csv: Path) -> dict:
     """A fresh interpreter extracting one recording: in-process time and whole process."""
     code = (
@@ -206,9 +362,8 @@ def training_figures(demo: Path, tmp: Path, log=print) -> dict:
 def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=print) -> dict:
     """Run every non-GUI benchmark; ``log`` receives progress lines."""
     from emolab.core.progress import run_to_end
-    from emolab.features import audio as audio_features
     from emolab.features import body as body_features
-    from emolab.io.audio import load_for_features
+    from emolab.io.audio import load_for_features, read_audio_info
     from emolab.io.motion import read_motion
     from emolab.models.evaluation import evaluate
     from emolab.models.modes import FUSION_MODES
@@ -231,33 +386,17 @@ def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=pri
 
         log("warm per-clip extraction …")
         signals = [load_for_features(p) for p in wavs]
+        results.update(audio_figures(signals, reference_clips, log=log))
+        rates = sorted({read_audio_info(p).samplerate for p in wavs})
+        results["audio_clips"]["source_samplerate_hz"] = rates
         clips = [read_motion(p) for p in csvs]
-        seconds = float(np.mean([len(s) for s in signals]) / 16_000)
-        audio_features.extract(signals[0])
-        audio_ms = _per_item_ms(audio_features.extract, signals, repeat=2)
         body_ms = _per_item_ms(body_features.extract, clips, repeat=2)
         frames = float(np.mean([c.n_frames for c in clips]))
-        results["audio_features"] = {
-            "ms_per_clip": round(audio_ms, 2),
-            "mean_clip_s": round(seconds, 2),
-            "ms_per_3s_clip": round(audio_ms * 3.0 / seconds, 2),
-        }
         results["body_features"] = {
             "ms_per_clip": round(body_ms, 3),
             "mean_frames": round(frames, 1),
             "fps": 60,
             "ms_per_3s_clip": round(body_ms * 180 / frames, 3),
-        }
-
-        log("plain-librosa reference (pyin + spectral functions) …")
-        subset = signals[:reference_clips]
-        _librosa_reference(subset[0])  # compile numba code outside the timing
-        reference_ms = _per_item_ms(_librosa_reference, subset)
-        ours_ms = _per_item_ms(audio_features.extract, subset, repeat=3)
-        results["librosa_reference"] = {
-            "ms_per_clip": round(reference_ms, 1),
-            "emolab_ms_same_clips": round(ours_ms, 2),
-            "speedup": round(reference_ms / ours_ms, 1),
         }
 
         log("extract + evaluate all five fusion modes …")
@@ -306,17 +445,53 @@ def training_lines(t: dict) -> list[str]:
     ]
 
 
+def audio_lines(results: dict) -> list[str]:
+    """The audio figures of ``audio_figures``, as ``format_results`` prints them."""
+    c, a, x = results["audio_clips"], results["audio_features"], results["extended_features"]
+    both, floor = results["audio_and_extended"], results["stft_floor"]
+    rates = "/".join(str(rate) for rate in c.get("source_samplerate_hz", []))
+    source = f" (files at {rates} Hz)" if rates else ""
+    lines = [
+        f"Audio, per {c['clip_s']:g} s clip: {c['clips']} demo clips{source} at "
+        f"{c['samplerate_hz']} Hz, cut ({c['cut']}) or looped ({c['looped']}) to "
+        f"{c['clip_s']:g} s; {c['timing']}; BLAS on {c['blas_threads']} thread(s) "
+        "[on one thread]:",
+        f"  {a['features']} audio features: {a['ms_per_3s_clip']} ms "
+        f"[{a['one_blas_thread_ms_per_3s_clip']} ms] (target ≤ {a['target_ms']:g} ms); "
+        f"{a['ms_per_clip']} ms per uncut clip (mean {a['mean_clip_s']} s)",
+        f"  {x['features']} extended functionals: {x['ms_per_3s_clip']} ms "
+        f"[{x['one_blas_thread_ms_per_3s_clip']} ms] from the samples, "
+        f"{x['on_base_tracks_ms_per_3s_clip']} ms "
+        f"[{x['on_base_tracks_one_blas_thread_ms_per_3s_clip']} ms] on top of the "
+        f"{a['features']} features' frame tracks (target ≤ {x['target_ms']:g} ms; openSMILE "
+        f"eGeMAPS ~{x['opensmile_egemaps_ms']} ms ({x['opensmile_note']}))",
+        f"  {a['features']} + {x['features']} as the app computes them (frame tracks shared): "
+        f"{both['ms_per_3s_clip']} ms [{both['one_blas_thread_ms_per_3s_clip']} ms]; with its "
+        f"temporal windows and 40-MFCC baseline {both['with_windows_and_baseline_ms_per_3s_clip']}"
+        f" ms [{both['with_windows_and_baseline_one_blas_thread_ms_per_3s_clip']} ms]",
+        f"  STFT floor (numpy rfft, {floor['n_fft']}-point Hann every {floor['hop']} samples, "
+        f"{floor['frames']} frames): {floor['ms_per_3s_clip']} ms (librosa.stft "
+        f"{floor['librosa_stft_ms_per_3s_clip']} ms)",
+    ]
+    if "librosa_reference" in results:
+        r = results["librosa_reference"]
+        lines.append(
+            f"  Plain librosa reference (pyin + spectral functions): {r['ms_per_3s_clip']} ms "
+            f"(median of {r['calls']} calls on {r['clips']} of the clips); the "
+            f"{a['features']} features {r['emolab_ms_same_clips']} ms on the same clips: "
+            f"{r['speedup']}× faster"
+        )
+    return lines
+
+
 def format_results(results: dict) -> str:
     m = results["machine"]
-    a, b, r = results["audio_features"], results["body_features"], results["librosa_reference"]
+    b = results["body_features"]
     f, e = results["first_extraction"], results["extract_and_evaluate"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}",
         f"Data: {results['data']} (built in {results['demo_build_s']} s)",
-        f"Audio features (warm): {a['ms_per_3s_clip']} ms per 3 s clip "
-        f"({a['ms_per_clip']} ms per {a['mean_clip_s']} s clip)",
-        f"Plain librosa reference: {r['ms_per_clip']} ms per clip; emolab "
-        f"{r['emolab_ms_same_clips']} ms on the same clips: {r['speedup']}× faster",
+        *audio_lines(results),
         f"Body features (warm): {b['ms_per_3s_clip']} ms per 3 s clip at 60 fps",
         f"First extraction in a fresh process: {f['in_process_s']} s in process, "
         f"{f['whole_process_s']} s with interpreter start",

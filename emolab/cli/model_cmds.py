@@ -306,6 +306,25 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+BUNDLED_TRAINING_DATA = (
+    "SYNTHETIC: emolab's demo corpus (emolab demo --participants 11 --seed 0), 660 "
+    "recordings of 11 generated speakers and skeletons, 8 emotions; no real person's voice "
+    "or movement."
+)
+BUNDLED_REAL_DATA = (
+    "Expect near-chance suggestions on real recordings until a model is trained on the "
+    "project's own ratings. The model bundled before this one, applied unchanged to 1,440 "
+    "real acted-speech clips (24 speakers, 8 emotions), reached UAR 0.169 (chance 0.125) "
+    "with a mean shown confidence of 0.527. Real recordings are usually flagged as unlike "
+    "the training data, and their probabilities are then shown as not calibrated. Trained "
+    "on a project's own real recordings the defaults were chosen from real-data figures: "
+    "an RBF SVM on the seed's 28 + 88 eGeMAPS functionals (openSMILE's) reached 0.663 UAR "
+    "speaker-independent on acted speech, a random forest 0.680 on motion capture across "
+    "unseen actions; emolab's own functionals have not been measured on real emotional "
+    "speech in this repository (README: Recognition on real recordings)."
+)
+
+
 def _cmd_bundle_model(args: argparse.Namespace) -> int:
     """Rebuild resources/models/default.* from the default demo corpus (maintainers)."""
     from emolab.models.persistence import model_to_bytes
@@ -313,7 +332,10 @@ def _cmd_bundle_model(args: argparse.Namespace) -> int:
 
     job = train_on_demo(TrainingPlan(args.fusion), participants=11, seed=0, jobs=args.jobs)
     trained = progress_runner("Training on the demo corpus", args.quiet)(job)
-    card = {**trained.card, "created": "reproducible: emolab bundle-model"}
+    card = {
+        **trained.card, "created": "reproducible: emolab bundle-model",
+        "training_data": BUNDLED_TRAINING_DATA, "expected_real_data": BUNDLED_REAL_DATA,
+    }  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "default.skops").write_bytes(model_to_bytes(trained.estimator))
     (args.out / "default.card.json").write_text(json.dumps(card, indent=2) + "\n")

@@ -111,7 +111,12 @@ def model_card(
         "features": features,
         "normalisation": "z-score per participant (own statistics from 10 rows up), "
         "otherwise the training set's",
-        "calibration": "temperature scaling on participant-grouped folds inside training",
+        "calibration": "temperature scaling on participant-grouped folds inside training"
+        + (
+            "; a second temperature for the pooled windows of a recording"
+            if fusion == "temporal"
+            else ""
+        ),
         "training": {
             "source": source,
             "recordings": len(data),

@@ -453,9 +453,18 @@ def test_imported_real_and_odd_recordings_each_get_a_suggestion(tmp_path, featur
         assert extracted.computed == len(PROJECT_FILES) + 1
         assert active_model(project).notice is None
         report = run_to_end(predict_missing(project))
-        assert report.added == len(PROJECT_FILES) and report.notices == []
         found = {s.recording_id: s for s in suggestions(project)}
         assert set(found) == {r.id for r in project.recordings()}
+        keys = {r.id: r.key for r in project.recordings()}
+    assert report.added == len(PROJECT_FILES)
+    # the only notice: how many lie outside the bundled (SYNTHETIC-trained) model's data
+    outside = sum(s.outside_training for s in found.values())
+    assert report.notices == [
+        f"{outside} of the {len(PROJECT_FILES)} new suggestions are for recordings unlike the "
+        "model's training data: their probabilities are not calibrated for them (each "
+        "suggestion says so)."]  # fmt: skip
+    real = {Path(f).stem for name, f in PROJECT_FILES.items() if name.startswith("/usr/share")}
+    assert real and all(found[i].outside_training for i, key in keys.items() if key in real)
     for suggestion in found.values():
         assert suggestion.label in LABELS
         probabilities = np.array(list(suggestion.probabilities.values()))

@@ -40,3 +40,18 @@ def test_bundled_model_meets_its_card_on_unseen_participants(tmp_path):
     predicted = np.array(prediction.classes)[prediction.proba.argmax(axis=1)]
     recalls = [np.mean(predicted[data.labels == c] == c) for c in np.unique(data.labels)]
     assert np.mean(recalls) >= card["evaluation"]["uar"] - MARGIN
+
+
+def test_the_bundled_card_states_its_data_features_and_real_data_behaviour():
+    from emolab.models.modes import DEFAULT_KINDS
+    from emolab.project.models import bundled_model_files
+
+    _blob, card = bundled_model_files()
+    assert card["training"]["synthetic"] is True
+    assert card["training_data"].startswith("SYNTHETIC: ")
+    assert "near-chance" in card["expected_real_data"]
+    assert card["features"]["audio_set"] == "extended"
+    assert len(card["features"]["audio_extended"]["names"]) == 88
+    assert card["estimators"] == {"temporal": DEFAULT_KINDS["temporal"]}
+    assert "second temperature" in card["calibration"]
+    assert {"audio", "body", "voice"} <= set(card["domain"])
