@@ -43,6 +43,7 @@ class BrowserRow(NamedTuple):
     raters: int  # raters behind the validity (who chose an emotion, or answered yes/no)
     agreement: float | None  # share of human raters choosing the most chosen emotion
     consensus: str  # that emotion, '' on a tie or without human choices
+    outside: int = 0  # 1: the suggestion's recording is unlike the model's training data
 
 
 def consensus_sql(ratings_where: str = "1") -> str:
@@ -72,7 +73,8 @@ SELECT r.id, r.key, p.code, COALESCE(r.emotion, ''), COALESCE(r.intensity, ''),
             ELSE '' END,
        {rating_status_sql("t", form)},
        COALESCE(t.emotion, ''), COALESCE(s.label, ''), s.confidence,
-       v.validity, COALESCE(v.raters, 0), k.agreement, COALESCE(k.consensus, '')
+       v.validity, COALESCE(v.raters, 0), k.agreement, COALESCE(k.consensus, ''),
+       COALESCE(json_extract(s.domain, '$.outside'), 0)
 FROM recordings r
 JOIN participants p ON p.id = r.participant_id
 LEFT JOIN media ma ON ma.recording_id = r.id AND ma.modality = 'audio'

@@ -35,7 +35,8 @@ CONDITIONS = ("both", "audio", "body")
 #: BrowserRow fields that come from a file name, model suggestions or other raters.
 BLINDED_FIELDS = {"key": "", "participant": "", "emotion": "", "intensity": "", "statement": "",
                   "repetition": "", "collection": "", "suggestion": "", "confidence": None,
-                  "validity": None, "raters": 0, "agreement": None, "consensus": ""}  # fmt: skip
+                  "validity": None, "raters": 0, "agreement": None, "consensus": "",
+                  "outside": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)

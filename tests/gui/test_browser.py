@@ -83,3 +83,21 @@ def test_validity_column_follows_ratings(window):
     column = [name for name, _ in COLUMNS].index("validity")
     index = model.index(model.row_of(window.recording_id), column)
     assert model.data(index) == "100% of 1"
+
+
+def test_a_confidence_outside_the_models_training_data_is_marked(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    model = window.browser.model
+    column = [name for name, _ in COLUMNS].index("confidence")
+    first, second = (model.rows[i].recording_id for i in (0, 1))
+    window.project.execute("UPDATE suggestions SET domain = ? WHERE recording_id = ?",
+                           ('{"outside": true, "audio": 9.1}', first))  # fmt: skip
+    window.refresh_rows()
+    qtbot.waitUntil(lambda: window.rows_ready, timeout=30_000)
+    marked = model.index(model.row_of(first), column)
+    plain = model.index(model.row_of(second), column)
+    assert model.data(marked).endswith("% ⚠")
+    assert "not calibrated" in model.data(marked, Qt.ItemDataRole.ToolTipRole)
+    assert not model.data(plain).endswith("⚠")
+    assert model.data(plain, Qt.ItemDataRole.ToolTipRole) is None

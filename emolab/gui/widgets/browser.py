@@ -97,7 +97,10 @@ class RecordingTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             value = getattr(row, field)
             if field == "confidence":
-                return "" if value is None else f"{value:.0%}"
+                if value is None:
+                    return ""
+                # outside the model's training data: the number is not a calibrated one
+                return f"{value:.0%} ⚠" if row.outside else f"{value:.0%}"
             if field == "validity":
                 return "" if value is None else f"{value:.0%} of {row.raters}"
             if field == "agreement":
@@ -105,6 +108,9 @@ class RecordingTableModel(QAbstractTableModel):
             return for_display(value, 80) if isinstance(value, str) else value
         if role == Qt.ItemDataRole.BackgroundRole and field == "status":
             return STATUS_COLOURS.get(row.status)
+        if role == Qt.ItemDataRole.ToolTipRole and field == "confidence" and row.outside:
+            return ("This recording is unlike the data the model was trained on: the "
+                    "confidence is not calibrated for it.")  # fmt: skip
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
