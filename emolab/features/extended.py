@@ -91,7 +91,10 @@ Degenerate cases
 
 Cost: :func:`frame_tracks` reads the signal a block of ``spectral.CHUNK_FRAMES`` frames at
 a time (memory does not follow the recording's length) and does the per-frame work;
-:func:`aggregate` only selects and summarises, so temporal windows are cheap.
+:func:`aggregate` only selects and summarises, so temporal windows are cheap. No step runs
+on a second BLAS thread, whatever the clip's length (waking one costs far more than these
+small products, above all when the other cores are busy): sums over bins are einsums, and the
+loudness filterbank is applied BLAS_ROWS frames per product.
 
 References: Eyben et al. 2016 (eGeMAPS); Teixeira, Oliveira & Lopes 2013 (jitter,
 shimmer); Boersma 1993 (HNR from the autocorrelation); de Cheveigné & Kawahara 2002
@@ -175,6 +178,14 @@ PEAK_VALLEY_S = 0.15  # … and rises above the lowest value within 150 ms on ea
 PEAK_RATIO = 1.25  # … by this factor (≈ 3 dB at exponent 0.33)
 SILENT_LEVEL_DB = -200.0  # the base level floor: digital silence or an empty range
 CV_MIN_MEAN = 1e-9  # a coefficient of variation with |mean| below this is 0
+
+#: Frames per matrix product of the loudness filterbank. OpenBLAS runs a product on a second
+#: thread from ~5·10⁵ multiply-adds (0.3.31 on 2 cores; older releases from 2.6·10⁵): the
+#: whole block's (frames × 257) @ (257 × 26) passes that from ~80 frames, and waking the
+#: thread cost ~10 ms per 3-s clip here (more with the other core busy) against a ~60 µs
+#: product. 32 frames (2.1·10⁵) stay single-threaded on any clip length, with the same
+#: per-row arithmetic, so the same values. The other sums over bins are einsums (no BLAS).
+BLAS_ROWS = 32
 
 Row = tuple[str, str, str, str]
 _EYBEN = "Eyben et al. 2016"
@@ -308,7 +319,8 @@ def _freqs() -> np.ndarray:
 
 @cache
 def _loudness_weights() -> np.ndarray:
-    """(bands × bins) unit-peak triangles on the Bark scale times the equal-loudness curve."""
+    """(bins × bands) unit-peak triangles on the Bark scale times the equal-loudness curve
+    (C-contiguous, for :func:`_band_power`)."""
 
     def bark(f):
         return 26.81 * f / (1960.0 + f) - 0.53
@@ -326,7 +338,7 @@ def _loudness_weights() -> np.ndarray:
     equal /= np.interp(1000.0, freqs, equal)  # 1 at 1 kHz
     weights = triangles * equal
     weights[:, :FIRST_BIN] = 0.0
-    return weights
+    return np.ascontiguousarray(weights.T)
 
 
 def _band(low: float, high: float) -> slice:
@@ -335,14 +347,15 @@ def _band(low: float, high: float) -> slice:
 
 
 @cache
-def _slope_weights() -> np.ndarray:
-    """(bins × 2): least-squares slope (per kHz) of a band's values = values @ column."""
-    out = np.zeros((N_BINS, len(SLOPE_BANDS)))
-    for j, (low, high) in enumerate(SLOPE_BANDS):
+def _slope_weights() -> tuple[tuple[slice, np.ndarray], ...]:
+    """Per slope band, its bins and their weights: the least-squares slope (per kHz) of the
+    band's values is Σ values[bins] · weights."""
+    out = []
+    for low, high in SLOPE_BANDS:
         band = _band(low, high + BIN_HZ / 2)  # the upper edge included
         f = _freqs()[band] / 1000.0
-        out[band, j] = (f - f.mean()) / np.sum((f - f.mean()) ** 2)
-    return out
+        out.append((band, (f - f.mean()) / np.sum((f - f.mean()) ** 2)))
+    return tuple(out)
 
 
 @cache
@@ -400,7 +413,7 @@ def frame_tracks(x: np.ndarray | Signal, base: AudioFrames) -> ExtendedFrames:
         level = power + POWER_FLOOR
         np.log10(level, out=level)
         level *= 10
-        loudness[rows] = ((power @ _loudness_weights().T) ** LOUDNESS_EXPONENT).sum(axis=1)
+        loudness[rows] = (_band_power(power) ** LOUDNESS_EXPONENT).sum(axis=1)
         balance[rows] = _balance(power, level)
         v_rows = rows[formant_frames[rows]]
         if v_rows.size:
@@ -457,13 +470,30 @@ def _power_spectra(x: np.ndarray | Signal, rows: np.ndarray) -> np.ndarray:
     return power
 
 
+def _band_power(power: np.ndarray) -> np.ndarray:
+    """(frames × bands) loudness band powers of power spectra, BLAS_ROWS frames per matrix
+    product (one batched matmul, and the remainder): each product stays on one thread."""
+    weights = _loudness_weights()
+    n = len(power)
+    whole = n - n % BLAS_ROWS
+    out = np.empty((n, N_BARK_BANDS))
+    np.matmul(
+        power[:whole].reshape(-1, BLAS_ROWS, power.shape[1]),
+        weights,
+        out=out[:whole].reshape(-1, BLAS_ROWS, N_BARK_BANDS),
+    )
+    if whole < n:
+        np.matmul(power[whole:], weights, out=out[whole:])
+    return out
+
+
 def _voice_spectra(x: np.ndarray | Signal, rows: np.ndarray) -> np.ndarray:
     """(rows × VOICE_FFT/2+1) power spectra of the frames ``rows``, less their Hann-weighted
     mean (so a DC offset changes nothing), Hann-windowed and zero-padded to VOICE_FFT."""
     stretch = segment(x, int(rows[0]) * HOP, int(rows[-1]) * HOP + N_FFT)
     frames = np.lib.stride_tricks.sliding_window_view(stretch, N_FFT)[::HOP][rows - rows[0]]
     window = hann(N_FFT)
-    frames = frames - (frames @ window / window.sum())[:, None]
+    frames = frames - (np.einsum("ij,j->i", frames, window) / window.sum())[:, None]
     frames *= window
     spectrum = np.fft.rfft(frames, VOICE_FFT, axis=1)
     power = np.square(spectrum.real)
@@ -530,7 +560,8 @@ def _balance(power: np.ndarray, level: np.ndarray) -> np.ndarray:
     low = power[:, _band(*HAMMARBERG_LOW)].max(axis=1)
     high = power[:, _band(*HAMMARBERG_HIGH)].max(axis=1)
     out[:, 1] = 10 * np.log10((low + POWER_FLOOR) / (high + POWER_FLOOR))
-    out[:, 2:] = level @ _slope_weights()
+    for j, (band, weights) in enumerate(_slope_weights(), start=2):
+        out[:, j] = np.einsum("ij,j->i", level[:, band], weights)
     return out
 
 
@@ -753,7 +784,7 @@ def _moments(values: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     mean = float(values.sum()) / values.size
     deviation = values - mean
-    return mean, float(np.sqrt(deviation @ deviation / values.size))
+    return mean, float(np.sqrt(np.einsum("i,i->", deviation, deviation) / values.size))
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:

@@ -297,6 +297,16 @@ def test_blocks_and_streams_give_the_in_memory_result(monkeypatch):
     assert np.isfinite(whole.formants).any() and np.isfinite(whole.jitter).any()
 
 
+@pytest.mark.parametrize("frames", [0, 1, E.BLAS_ROWS - 1, E.BLAS_ROWS, E.BLAS_ROWS + 1, 300])
+def test_band_powers_in_small_products_equal_one_product(frames):
+    # each product stays below OpenBLAS's smallest threshold for a second thread (2.6·10⁵
+    # multiply-adds), whatever the block's length
+    assert E.BLAS_ROWS * E.N_BINS * E.N_BARK_BANDS < 4 * 65536
+    power = np.random.default_rng(frames).random((frames, E.N_BINS))
+    expected = power @ E._loudness_weights()
+    np.testing.assert_allclose(E._band_power(power), expected, rtol=1e-14, atol=0)
+
+
 def test_a_recording_longer_than_a_block(monkeypatch):
     rng = np.random.default_rng(2)
     piece = vowel(130.0, 1.0, jitter=0.01) * np.r_[np.ones(SR - 3000), np.zeros(3000)]
