@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emolab.features.body import NAMES, extract, fill_short_gaps, log_dimensionless_jerk
 from emolab.io.motion import MotionClip
@@ -138,3 +140,31 @@ def test_smoothing_filter_is_3_db_down_at_6_6_hz():
     freqs = np.fft.rfftfreq(n, 1 / fps)
     cutoff = freqs[np.argmax(response < 10 ** (-3 / 20))]
     assert cutoff == pytest.approx(6.6, abs=0.05)
+
+
+def _leaning_and_moving(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    pose = standing_pose(1.7)
+    t = np.arange(150) / FPS
+    moving = pose[None] + 0.05 * np.sin(2 * np.pi * 1.3 * t)[:, None, None] * rng.normal(
+        size=pose.shape)[None]  # fmt: skip
+    pelvis = pose[KINECT.index("SpineBase")]
+    a = np.radians(20)  # leaning forward (+z), so the lean's direction matters
+    rotation = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    return (moving - pelvis) @ rotation.T + pelvis
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(yaw=st.floats(0, 360), dx=st.floats(-10, 10), dy=st.floats(-1, 1),
+       dz=st.floats(-10, 10), scale=st.floats(0.5, 2.0))  # fmt: skip
+def test_features_do_not_depend_on_where_the_actor_stands_faces_or_how_tall(yaw, dx, dy, dz,
+                                                                            scale):  # fmt: skip
+    """Body height, position on the floor and facing (rotation about the vertical) leave
+    every feature unchanged."""
+    clip = _leaning_and_moving()
+    base, _ = extract(clip_of(clip))
+    y = np.radians(yaw)
+    turn = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    moved = scale * (clip @ turn.T) + np.array([dx, dy, dz])
+    vector, _ = extract(clip_of(moved))
+    np.testing.assert_allclose(vector, base, rtol=2e-3, atol=2e-4)
