@@ -13,10 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     return run(sys.argv[1:] if argv is None else argv, launch_gui=_launch_gui)
 
 
-def _launch_gui(project: Path | None) -> int:
+def _launch_gui(project: Path | None, smoke_test: bool = False) -> int:
     from emolab.gui.app import run_app
 
-    return run_app(project=project)
+    return run_app(project=project, smoke_test=smoke_test)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,31 @@ def machine() -> dict:
         "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()}",
     }
+
+
+def peak_memory_mb(children: bool = False) -> float | None:
+    """Peak resident memory (MB) of this process, or of its largest finished child; None
+    where the platform does not say (Windows has no ``resource`` module)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    # ru_maxrss is in kilobytes on Linux but in bytes on macOS
+    return round(peak.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+def resident_memory_mb(field: str = "VmRSS") -> float | None:
+    """Resident memory now (``VmRSS``) or at its peak (``VmHWM``), MB, from /proc (Linux);
+    None elsewhere."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def _per_item_ms(function: Callable, items: list, repeat: int = 1) -> float:
@@ -359,6 +383,80 @@ def training_figures(demo: Path, tmp: Path, log=print) -> dict:
     return out
 
 
+def offset_figures(pairs: int = 10, log=print) -> dict:
+    """Audio↔motion offset estimation on SYNTHETIC pairs of known offset (uniform in
+    ±2 s): error in motion frames and time per recording at 30, 60 and 120 fps, for demo
+    speech and gestures with a clap and for movement that follows loudness; how often
+    speech and gesture alone, and audio and movement of different recordings, give a
+    usable estimate (they should not); the time for a 10-minute recording."""
+    from emolab.demo.sync import following_pair, sync_pair
+    from emolab.project.offsets import estimate_for_media
+
+    def measure(make, fps: float, seeds: range) -> dict:
+        errors, times, durations, unusable = [], [], [], 0
+        for seed in seeds:
+            truth = float(np.random.default_rng([seed, 99]).uniform(-2, 2))
+            pair = make(seed, truth, fps)
+            start = time.perf_counter()
+            estimate = estimate_for_media(pair.samples, pair.samplerate, pair.motion)
+            times.append(time.perf_counter() - start)
+            durations.append(len(pair.samples) / pair.samplerate)
+            if estimate.usable:
+                errors.append(abs(estimate.offset - truth) * fps)
+            else:
+                unusable += 1
+        return {
+            "pairs": len(seeds),
+            "not_usable": unusable,
+            "max_error_frames": round(max(errors), 3) if errors else None,
+            "median_error_frames": round(float(np.median(errors)), 3) if errors else None,
+            "median_ms": round(float(np.median(times)) * 1000, 1),
+            "mean_duration_s": round(float(np.mean(durations)), 1),
+        }
+
+    out: dict = {"offsets": "uniform in ±2 s", "max_lag_s": 2.5}
+    for name, make in (
+        ("clap", lambda seed, truth, fps: sync_pair(seed, truth, fps)),
+        ("loudness_following", lambda seed, truth, fps: following_pair(seed, truth, fps)),
+    ):
+        for fps in (30.0, 60.0, 120.0):
+            log(f"offset estimates: {name} at {fps:g} fps …")
+            out[f"{name}_{fps:g}fps"] = measure(make, fps, range(pairs))
+    log("offset estimates: speech and gesture without a clap, mismatched pairs …")
+    speech = measure(lambda s, t, fps: sync_pair(s, t, fps, clap_at=None), 60.0, range(pairs))
+    out["speech_without_clap_60fps"] = speech
+    usable_mismatched = 0
+    for seed in range(pairs):
+        one, other = following_pair(seed, 0.5), following_pair(seed + 1000, 0.5)
+        usable_mismatched += estimate_for_media(one.samples, one.samplerate, other.motion).usable
+    out["mismatched_usable"] = f"{usable_mismatched} of {pairs}"
+    pair = following_pair(1, 0.8, fps=120.0, duration=600.0)
+    start = time.perf_counter()
+    estimate = estimate_for_media(pair.samples, pair.samplerate, pair.motion)
+    out["ten_minutes_120fps_s"] = round(time.perf_counter() - start, 2)
+    out["ten_minutes_error_frames"] = (
+        round(abs(estimate.offset - 0.8) * 120, 3) if estimate.usable else estimate.reason
+    )
+    return out
+
+
+def offset_lines(o: dict) -> list[str]:
+    """The offset figures, as ``format_results`` prints them."""
+    lines = [f"Audio↔motion offsets on SYNTHETIC pairs (offsets {o['offsets']}), error in "
+             "motion frames (max / median), ms per recording:"]  # fmt: skip
+    for key, v in o.items():
+        if isinstance(v, dict):
+            lines.append(
+                f"  {key}: {v['pairs']} pairs of {v['mean_duration_s']} s, "
+                f"{v['not_usable']} not usable, error {v['max_error_frames']} / "
+                f"{v['median_error_frames']} frames, {v['median_ms']} ms"
+            )
+    lines.append(f"  audio and movement of different recordings usable: {o['mismatched_usable']};"
+                 f" a 10-minute recording at 120 fps: {o['ten_minutes_120fps_s']} s "
+                 f"(error {o['ten_minutes_error_frames']} frames)")  # fmt: skip
+    return lines
+
+
 def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=print) -> dict:
     """Run every non-GUI benchmark; ``log`` receives progress lines."""
     from emolab.core.progress import run_to_end
@@ -417,14 +515,16 @@ def run(participants: int = 11, jobs: int = 2, reference_clips: int = 8, log=pri
             "total_s": round(total, 2),
             "synthetic_scores_leave_one_participant_out": scores,
         }
+        from emolab.project.dask_bench import throughput_figures
+
+        results["extraction_throughput"] = throughput_figures(corpus, jobs, log)
         results["training"] = training_figures(project_path, Path(tmp), log)
         from emolab.bench_studies import study_figures
 
         results["studies"] = study_figures(project_path, Path(tmp), log)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    results["peak_memory_mb"] = {"process": round(own / 1024, 1),
-                                 "largest_child": round(children / 1024, 1)}  # fmt: skip
+    results["offsets"] = offset_figures(log=log)
+    results["peak_memory_mb"] = {"process": peak_memory_mb(),
+                                 "largest_child": peak_memory_mb(children=True)}  # fmt: skip
     return results
 
 
@@ -485,6 +585,8 @@ def audio_lines(results: dict) -> list[str]:
 
 
 def format_results(results: dict) -> str:
+    from emolab.project.dask_bench import throughput_lines
+
     m = results["machine"]
     b = results["body_features"]
     f, e = results["first_extraction"], results["extract_and_evaluate"]
@@ -502,9 +604,11 @@ def format_results(results: dict) -> str:
             f"{k} {v['uar']:.3f}/{v['ece']:.3f}"
             for k, v in e["synthetic_scores_leave_one_participant_out"].items()
         ),
+        *throughput_lines(results.get("extraction_throughput")),
         *training_lines(results["training"]),
         "Studies (demo, simulated raters): "
         + ", ".join(f"{k} {v}" for k, v in results.get("studies", {}).items()),
+        *(offset_lines(results["offsets"]) if "offsets" in results else []),
         f"Peak memory: {results['peak_memory_mb']['process']} MB (largest worker "
         f"{results['peak_memory_mb']['largest_child']} MB)",
     ]

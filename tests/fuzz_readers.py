@@ -337,6 +337,107 @@ def npz_cases() -> st.SearchStrategy:
     ).map(lambda b: ("x.npz", b))
 
 
+# ---- C3D ---------------------------------------------------------------------------------
+
+
+@st.composite
+def generated_c3d(draw) -> bytes:
+    """A small C3D file of random markers (often Plug-in Gait names), storage, rate, units
+    and axes, written by the c3d package; often damaged afterwards."""
+    from tests.c3d_data import c3d_bytes
+
+    names = ("LFHD", "RFHD", "LBHD", "RBHD", "C7", "CLAV", "LASI", "RASI", "SACR", "LWRA",
+             "LWRB", "LFIN", "a", "b:c", "")  # fmt: skip
+    points, frames = draw(st.integers(1, 6)), draw(st.integers(1, 8))
+    labels = [draw(st.sampled_from(names)) or f"p{k}" for k in range(points)]
+    values = draw(st.lists(st.floats(-3000, 3000) | st.sampled_from((0.0, 1e30, -1e30)),
+                           min_size=frames * points * 3, max_size=frames * points * 3))  # fmt: skip
+    xyz = np.array(values).reshape(frames, points, 3)
+    flags = st.lists(st.booleans(), min_size=frames * points, max_size=frames * points)
+    invalid = np.array(draw(flags)).reshape(frames, points)
+    scale = draw(st.sampled_from((-1.0, 0.1, 1.0)))
+    if scale > 0:
+        xyz = np.clip(xyz, -3000, 3000)
+    data = c3d_bytes(
+        labels, xyz, rate=draw(st.sampled_from((60.0, 100.0, 1e-9, 1e9))),
+        units=draw(st.sampled_from(("mm", "m", None))), scale=scale,
+        screen=draw(st.sampled_from((("+X", "+Z"), ("+X", "+Y"), ("+X", "+X"), None))),
+        invalid=invalid, angles=draw(st.sampled_from(([], ["a"]))),
+    )  # fmt: skip
+    return draw(damaged_bytes(data)) if draw(st.booleans()) else data
+
+
+@st.composite
+def crafted_c3d_header(draw) -> bytes:
+    """A valid file whose header and parameter words are overwritten with odd values
+    (point and frame counts, blocks, scale, rate, processor, dimensions)."""
+    from tests.c3d_data import c3d_bytes
+
+    data = bytearray(c3d_bytes(["A", "B"], np.ones((4, 2, 3))))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.sampled_from((0, 2, 4, 6, 8, 10, 12, 16, 18, 20, 512, 513, 514, 515))
+                  | st.integers(512, 1535))  # fmt: skip
+        word = draw(
+            st.sampled_from((0, 1, 2, 0xFF, 0x7FFF, 0x8000, 0xFFFF)) | st.integers(0, 0xFFFF)
+        )
+        data[at : at + 2] = struct.pack("<H", word)
+    return bytes(data)
+
+
+def c3d_cases() -> st.SearchStrategy:
+    return st.one_of(generated_c3d(), crafted_c3d_header(), st.binary(max_size=2000)).map(
+        lambda b: ("x.c3d", b)
+    )
+
+
+# ---- accelerometer CSV -----------------------------------------------------------------------
+
+SIMPLE_IMU = """# emolab-imu v1 gravity=included height=1.72 accel=m/s2 gyro=rad/s
+time,joint,ax,ay,az,gx,gy,gz
+0.00,LeftHand,0.31,9.72,0.85,0.02,-0.10,0.01
+0.00,RightHand,-0.12,9.80,0.40,0.00,0.05,-0.02
+0.01,LeftHand,0.35,9.69,,0.02,-0.11,0.01
+0.01,RightHand,-0.10,9.79,0.41,0.00,0.05,-0.02
+0.02,LeftHand,0.36,9.70,0.90,0.03,-0.12,0.01
+"""
+
+
+@st.composite
+def generated_imu(draw) -> str:
+    """Random sensors, columns in any order (some missing or repeated), settings, times
+    (mostly increasing, some repeated) and values."""
+    columns = ["time", "joint", "ax", "ay", "az"]
+    if draw(st.booleans()):
+        columns += ["gx", "gy", "gz"][: draw(st.integers(1, 3))]
+    if draw(st.booleans()):
+        columns.append(draw(st.sampled_from(("mx", "temp", "ax", "", "joint"))))
+    if draw(st.integers(0, 5)) == 0:
+        columns.remove(draw(st.sampled_from(columns)))
+    columns = draw(st.permutations(columns))
+    settings_words = [
+        f"{key}={draw(st.sampled_from(values))}"
+        for key, values in (("gravity", ("included", "removed", "maybe")),
+                            ("height", ("1.7", "0", "-1", "nan", "x", "99")),
+                            ("accel", ("g", "m/s2", "furlong")),
+                            ("gyro", ("deg/s", "rad/s", "rpm")))
+        if draw(st.booleans())
+    ]  # fmt: skip
+    sensors = draw(st.lists(st.sampled_from(("LeftHand", "HandRight", "Head", "x,y", "", "\x07")),
+                            min_size=1, max_size=3))  # fmt: skip
+    lines = ["# emolab-imu v1 " + " ".join(settings_words), ",".join(columns)]
+    t = 0.0
+    for _ in range(draw(st.integers(0, 6))):
+        t += draw(st.sampled_from((0.01, 0.01, 0.0, -0.01, 1e-9, 100.0)))
+        for sensor in sensors:
+            cells = {"time": f"{t:.6g}", "joint": sensor}
+            lines.append(",".join(cells.get(c) or _number(draw) for c in columns))
+    return "\n".join(lines) + "\n"
+
+
+def imu_cases() -> st.SearchStrategy:
+    return text_cases([SIMPLE_IMU], [generated_imu()]).map(lambda b: ("x.csv", b))
+
+
 # ---- audio -------------------------------------------------------------------------------
 
 
@@ -415,7 +516,9 @@ def names(draw) -> str:
         "collection": "03",
         "participant": f"{draw(st.integers(1, 99)):02d}",
     }
-    base = scheme.format(codes, draw(st.sampled_from((".wav", ".bvh", ".csv", ".npz", ".txt"))))
+    base = scheme.format(
+        codes, draw(st.sampled_from((".wav", ".bvh", ".csv", ".npz", ".c3d", ".txt")))
+    )
     kind = draw(st.sampled_from(("splice", "long", "bytes", "text", "valid")))
     if kind == "splice":
         at = draw(st.integers(0, len(base)))
@@ -473,17 +576,24 @@ def name_cases() -> st.SearchStrategy:
 
 
 def check_clip(clip) -> None:
-    """Assert that a motion clip meets every reader's promise."""
-    from emolab.io.motion import MotionClip
+    """Assert that a motion clip (positions or accelerometers) meets every reader's
+    promise."""
+    from emolab.io.motion import MotionClip, SensorClip
 
-    assert isinstance(clip, MotionClip)
-    times, positions = clip.frame_times, clip.positions
+    assert isinstance(clip, MotionClip | SensorClip)
+    times = clip.frame_times
+    signals = [clip.positions] if isinstance(clip, MotionClip) else [clip.acceleration]
+    if isinstance(clip, SensorClip) and clip.angular_velocity is not None:
+        signals.append(clip.angular_velocity)
     assert times.dtype == np.float64 and times.ndim == 1 and times.size >= 1
     assert np.isfinite(times).all() and (np.diff(times) > 0).all()
-    assert positions.dtype == np.float32
-    assert positions.shape == (times.size, clip.skeleton.n_joints, 3)
-    assert not np.isinf(positions).any()
-    assert not np.isnan(positions).all()
+    for values in signals:
+        assert values.dtype == np.float32
+        assert values.shape == (times.size, clip.skeleton.n_joints, 3)
+        assert not np.isinf(values).any()
+    assert not np.isnan(signals[0]).all()
+    if isinstance(clip, SensorClip) and clip.body_height is not None:
+        assert 0.3 <= clip.body_height <= 3.0
     assert np.isfinite(clip.fps) and np.isfinite(clip.duration) and clip.duration >= 0
     assert parents_problem(clip.parents, clip.n_joints) is None
     assert all(isinstance(w, str) and w for w in clip.warnings)
@@ -570,6 +680,8 @@ TARGETS: dict[str, Target] = {
     "bvh": Target(bvh_cases, run_motion),
     "csv": Target(csv_cases, run_motion),
     "npz": Target(npz_cases, run_motion),
+    "c3d": Target(c3d_cases, run_motion),
+    "imu": Target(imu_cases, run_motion),
     "names": Target(name_cases, run_names),
 }
 

@@ -1,7 +1,8 @@
 """The ``emolab`` command, a module per command group: :mod:`.project_cmds` (import, info,
-demo, extract), :mod:`.model_cmds` (evaluate, train, predict, models, bundle-model) and
-:mod:`.bench`; :mod:`.output` prints. Subcommands import what they need when they run, so
-``emolab --help`` answers at once and no non-GUI subcommand loads Qt."""
+demo, extract), :mod:`.offset_cmds` (offsets), :mod:`.model_cmds` (evaluate, train,
+predict, models, bundle-model) and :mod:`.bench`; :mod:`.output` prints. Subcommands
+import what they need when they run, so ``emolab --help`` answers at once and no non-GUI
+subcommand loads Qt."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from emolab.cli import (
     form_cmds,
     merge_cmds,
     model_cmds,
+    offset_cmds,
     project_cmds,
     ratings_cmds,
     study_cmds,
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (
         project_cmds,
+        offset_cmds,
         model_cmds,
         ratings_cmds,
         study_cmds,
@@ -47,14 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_commands(sub)
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("project", type=Path, nargs="?", help="project to open")
+    # hidden: checks an installation or a standalone build (emolab.gui.smoke)
+    p.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=None)
     return parser
 
 
-def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = None) -> int:
+def run(argv: Sequence[str], launch_gui: Callable[..., int] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; returns the exit status.
 
-    The GUI lives above this layer, so the caller hands in how to start it.
+    The GUI lives above this layer, so the caller hands in how to start it:
+    ``launch_gui(project)``, or ``launch_gui(project, smoke_test=True)``.
     """
     parser = build_parser()
     argv = list(argv)
@@ -71,7 +77,10 @@ def run(argv: Sequence[str], launch_gui: Callable[[Path | None], int] | None = N
         if func is None:
             if launch_gui is None:
                 parser.error("the desktop app is started by the 'emolab' entry point")
-            return int(launch_gui(getattr(args, "project", None)) or 0)
+            project = getattr(args, "project", None)
+            if getattr(args, "smoke_test", False):
+                return int(launch_gui(project, smoke_test=True) or 0)
+            return int(launch_gui(project) or 0)
         return int(func(args) or 0)
     except Cancelled:
         say("emolab: cancelled; nothing was changed", file=sys.stderr)

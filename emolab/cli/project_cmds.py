@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from emolab.cli.offset_cmds import add_offset_options
 from emolab.cli.output import progress_runner, say
 from emolab.core.errors import EmolabError
 
@@ -28,6 +29,10 @@ def add_commands(sub) -> None:
     p.add_argument("--form", help="rating form of a new project: 'default' (RAVDESS-style), "
                    "'validity' (explicit validity judgement) or a label-scheme JSON file; "
                    "for an existing project see 'emolab form'")  # fmt: skip
+    p.add_argument("--estimate-offsets", action="store_true",
+                   help="then estimate the audio↔motion offset of each recording of the folder "
+                   "and store the confident ones (see 'emolab offsets')")  # fmt: skip
+    add_offset_options(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_import)
@@ -48,7 +53,11 @@ def add_commands(sub) -> None:
     p = sub.add_parser("extract", help="compute and cache the features of every media file")
     p.add_argument("project", type=Path)
     add_job_options(p)
-    p.set_defaults(func=_cmd_extract)
+    p.add_argument("--dask", metavar="ADDRESS", help="compute on a Dask cluster: a scheduler's "
+                   "address (tcp://HOST:8786; every worker must reach the media at the paths "
+                   "this computer uses) or 'local' (a cluster of --jobs worker processes, "
+                   "default 2, on this computer); needs pip install 'emolab[dask]'")  # fmt: skip
+    p.set_defaults(func=_cmd_extract, jobs=None)  # None: 1 locally, 2 with --dask local
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -83,13 +92,28 @@ def _cmd_import(args: argparse.Namespace) -> int:
     discarded = new and not added
     if discarded:
         _remove_project_file(args.project)
+    offsets = None
+    if args.estimate_offsets and not discarded:
+        from emolab.cli.offset_cmds import offsets_after_import
+
+        offsets = offsets_after_import(args.project, args.folder, args)
     if args.json:
-        print(json.dumps({**report.to_dict(), "project_created": not discarded}, indent=2))
+        out = {**report.to_dict(), "project_created": not discarded}
+        if offsets is not None:
+            from emolab.cli.offset_cmds import offsets_json
+
+            out["offsets"] = offsets_json(*offsets, args)
+        print(json.dumps(out, indent=2))
     else:
         for line in report.summary_lines():
             say(line)
         if discarded:
             say(f"Nothing could be imported, so {args.project} was not created.")
+        if offsets is not None:
+            from emolab.cli.offset_cmds import offset_lines
+
+            for line in offset_lines(*offsets, args.min_confidence, apply=True):
+                say(line)
     return 0 if added or not report.rejected else 1
 
 
@@ -204,9 +228,37 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     from emolab.project.features import extract_features
     from emolab.project.store import Project
 
+    if args.dask is not None:
+        return _extract_on_dask(args)
     with Project.open(args.project) as project:
-        job = extract_features(project, jobs=args.jobs)
+        job = extract_features(project, jobs=args.jobs or 1)
         report = progress_runner("Extracting features", args.quiet)(job)
+    return _extract_summary(report)
+
+
+def _extract_on_dask(args: argparse.Namespace) -> int:
+    """``extract --dask``: workers compute, this process writes the project."""
+    from emolab.project import dask_extract
+    from emolab.project.features import extract_features
+    from emolab.project.store import Project
+
+    dask_extract.require_distributed()  # before anything is opened or started
+    if args.dask != dask_extract.LOCAL and args.jobs is not None:
+        say("emolab: --jobs does not apply to a running Dask cluster (its workers decide)",
+            file=sys.stderr)  # fmt: skip
+    with Project.open(args.project) as project:
+        workers = args.jobs or dask_extract.LOCAL_WORKERS
+        if workers < 1:
+            raise EmolabError("--jobs must be 1 or more with --dask local")
+        with dask_extract.dask_client(args.dask, workers) as client:
+            if not args.quiet:
+                say(dask_extract.describe(client), file=sys.stderr)
+            job = extract_features(project, computer=dask_extract.cluster_computer(client))
+            report = progress_runner("Extracting features on Dask", args.quiet)(job)
+    return _extract_summary(report)
+
+
+def _extract_summary(report) -> int:
     print_extract_failures(report)
     say(f"Features computed: {report.computed}, already cached: {report.cached}, "
         f"failed: {len(report.failed)}")  # fmt: skip

@@ -147,12 +147,14 @@ def animate(
     rng: np.random.Generator,
     offset: float = 0.0,
     expressiveness: float = 1.0,
+    fps: float = FPS,
 ) -> MotionClip:
-    """Joint positions for one recording; motion time = audio time + ``offset`` (s)."""
+    """Joint positions for one recording at ``fps`` frames/s; motion time = audio time +
+    ``offset`` (s)."""
     m = movement_for(emotion, strong, expressiveness)
     topo = load_topology("kinect_v2").skeleton
-    n = round(duration * FPS)
-    times = np.arange(n) / FPS
+    n = round(duration * fps)
+    times = np.arange(n) / fps
     # the performance runs on the performer's (audio) clock; the file's clock is offset
     audio_times = times - offset
     h = body.height

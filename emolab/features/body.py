@@ -54,6 +54,9 @@ class BodyTracks:
     hand_head: np.ndarray
     lean: np.ndarray  # degrees
     flags: set[str] = field(default_factory=set)
+    #: features these tracks cannot give (NaN in every vector), e.g. speeds from
+    #: accelerometers (:mod:`emolab.features.body_imu`)
+    unmeasured: frozenset[str] = frozenset()
 
     @property
     def n_frames(self) -> int:
@@ -81,23 +84,54 @@ def fill_short_gaps(positions: np.ndarray, max_frames: int) -> np.ndarray:
     return out
 
 
-def _lowpass(x: np.ndarray, fps: float) -> np.ndarray:
-    """Zero-phase Gaussian smoothing along frames; odd extension at the ends (as filtfilt
-    does) keeps a steady trend, such as constant speed, undistorted."""
-    sigma = SMOOTH_SIGMA_S * fps
+#: Taps above which smoothing convolves by FFT instead of tap by tap.
+_DIRECT_TAPS = 64
+
+
+def lowpass(
+    x: np.ndarray, fps: float, sigma_s: float = SMOOTH_SIGMA_S, odd: bool = True
+) -> np.ndarray:
+    """Zero-phase Gaussian smoothing (σ = ``sigma_s`` seconds) along frames; odd extension
+    at the ends (as filtfilt does) keeps a steady trend, such as constant speed,
+    undistorted; even extension (``odd=False``, mirroring) keeps a steady level, and does
+    not carry a deviation at the first or last frame into the estimate."""
+    sigma = sigma_s * fps
     radius = int(np.ceil(3 * sigma))
     if radius < 1 or x.shape[0] <= radius:
         return x
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     taps /= taps.sum()
-    head = 2 * x[:1] - x[radius:0:-1]
-    tail = 2 * x[-1:] - x[-2 : -radius - 2 : -1]
+    head, tail = x[radius:0:-1], x[-2 : -radius - 2 : -1]
+    if odd:
+        head, tail = 2 * x[:1] - head, 2 * x[-1:] - tail
     padded = np.concatenate([head, x, tail], axis=0)
-    out = np.zeros_like(x)
     n = x.shape[0]
+    if len(taps) > _DIRECT_TAPS:  # long kernels (seconds): O(n log n), not O(n · taps)
+        size = len(padded) + len(taps) - 1
+        spectrum = np.fft.rfft(padded, size, axis=0)
+        shape = (-1,) + (1,) * (x.ndim - 1)
+        spectrum *= np.fft.rfft(taps, size).reshape(shape)
+        return np.fft.irfft(spectrum, size, axis=0)[2 * radius : 2 * radius + n]
+    out = np.zeros_like(x)
     for k, weight in enumerate(taps):
         out += weight * padded[k : k + n]
     return out
+
+
+def hold_nearest(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``values`` (frames × joints × …) with each joint's missing frames (``missing``:
+    frames × joints) holding its previous present value (its first before that), so
+    filters can run over long gaps; the gap frames are masked out afterwards."""
+    filled = values.copy()
+    for j in np.flatnonzero(missing.any(axis=0)):
+        ok = ~missing[:, j]
+        if ok.any():
+            idx = np.where(ok, np.arange(len(ok)), 0)
+            np.maximum.accumulate(idx, out=idx)
+            first = np.argmax(ok)
+            idx[:first] = first
+            filled[:, j] = filled[idx, j]
+    return filled
 
 
 def _derivative(x: np.ndarray, fps: float) -> np.ndarray:
@@ -120,17 +154,8 @@ def frame_tracks(clip: MotionClip) -> BodyTracks:
         height = 1.0
         flags.add("no_height")
     # fill what is left (long gaps) by nearest valid value so filters run; masked below
-    filled = positions.copy()
-    for j in np.flatnonzero(missing.any(axis=0)):
-        ok = ~missing[:, j]
-        if ok.any():
-            idx = np.where(ok, np.arange(len(ok)), 0)
-            np.maximum.accumulate(idx, out=idx)
-            first = np.argmax(ok)
-            idx[:first] = first
-            filled[:, j] = filled[idx, j]
-    filled = np.nan_to_num(filled) / height
-    smooth = _lowpass(filled, fps)
+    filled = np.nan_to_num(hold_nearest(positions, missing)) / height
+    smooth = lowpass(filled, fps)
 
     def role(name: str) -> int | None:
         return skeleton.joint(name)
@@ -206,12 +231,19 @@ def log_dimensionless_jerk(speed: np.ndarray, fps: float) -> float:
 
 
 def aggregate(tracks: BodyTracks, start: int = 0, stop: int | None = None) -> np.ndarray:
-    """The 9 features over frames [start, stop) (float32); frames in long gaps are skipped."""
-    sl = slice(start, stop)
+    """The 9 features over frames [start, stop) (float32); frames in long gaps are skipped,
+    features the tracks cannot give (``unmeasured``) are NaN."""
+    out = _measured(tracks, slice(start, stop))
+    for name in tracks.unmeasured:
+        out[NAMES.index(name)] = np.nan
+    return out.astype(np.float32)
+
+
+def _measured(tracks: BodyTracks, sl: slice) -> np.ndarray:
     valid = tracks.valid[sl]
     out = np.zeros(len(NAMES))
     if valid.sum() < 3:
-        return out.astype(np.float32)
+        return out
     hand_speed = tracks.hand_speed[sl][valid]
     out[0] = tracks.joint_speed[sl][valid].mean()
     out[1] = hand_speed.mean()
@@ -224,7 +256,7 @@ def aggregate(tracks: BodyTracks, start: int = 0, stop: int | None = None) -> np
     out[7] = tracks.lean[sl][valid].mean()
     mean_speed = hand_speed.mean()
     out[8] = np.percentile(hand_speed, 99) / mean_speed if mean_speed > 1e-9 else 0.0
-    return out.astype(np.float32)
+    return out
 
 
 def extract(clip: MotionClip) -> tuple[np.ndarray, set[str]]:

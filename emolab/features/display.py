@@ -20,7 +20,7 @@ import numpy as np
 
 from emolab.core.errors import EmolabError
 from emolab.core.progress import CancelToken, Progress
-from emolab.io.motion import MotionClip
+from emolab.io.motion import BodyClip
 
 #: Columns of the whole-recording peak envelope: enough for a 4K-wide overview strip and
 #: fixed whatever the length, so an hour costs the overview no more than a second does.
@@ -231,7 +231,7 @@ class RecordingMedia:
     samples: np.ndarray | None = None  # mono float32 at ``samplerate`` (4 bytes per sample)
     samplerate: int = 0
     overview: AudioOverview | None = None  # of the samples
-    motion: MotionClip | None = None
+    motion: BodyClip | None = None  # joint positions or per-joint accelerometers
     problems: list[str] = field(default_factory=list)
 
     @property

@@ -84,10 +84,17 @@ def _audio_features(samples, n_samples: int | None) -> MediaFeatures:
 
 
 def body_file_features(path: str | Path) -> MediaFeatures:
-    from emolab.io.motion import read_motion
+    """Features of a body file: joint positions, or per-joint accelerometers (which give
+    only some of the features, :mod:`emolab.features.body_imu`)."""
+    from emolab.io.motion import SensorClip, read_motion
 
     clip = read_motion(path)
-    tracks = body_features.frame_tracks(clip)
+    if isinstance(clip, SensorClip):
+        from emolab.features import body_imu
+
+        tracks = body_imu.frame_tracks(clip)
+    else:
+        tracks = body_features.frame_tracks(clip)
     return MediaFeatures(
         modality="body",
         vector=body_features.aggregate(tracks),

@@ -73,9 +73,9 @@ COMMANDS: tuple[Command, ...] = (
             "Blind rating, the order recordings are offered in, the modality condition"),
     Command("quit", "&Quit", "File", "close", "Ctrl+Q",
             "Close the window (unsaved edits are asked about)"),
-    Command("undo", "&Undo rating change", "Edit", "undo", "Ctrl+Z",
-            "Undo your last rating change (any recording)", toolbar=True),
-    Command("redo", "&Redo rating change", "Edit", "redo", "Ctrl+Shift+Z",
+    Command("undo", "&Undo", "Edit", "undo", "Ctrl+Z",
+            "Undo your last rating or motion-offset change (any recording)", toolbar=True),
+    Command("redo", "&Redo", "Edit", "redo", "Ctrl+Shift+Z",
             "Redo the change you undid", toolbar=True),
     Command("switch_rater", "Switch &rater…", "Edit", "switch_rater", None,
             "Rate under another name from now on"),
@@ -100,6 +100,10 @@ COMMANDS: tuple[Command, ...] = (
             "Seek one second forward", args=(1.0,)),
     Command("mute", "&Mute", "Playback", "transport.mute.toggle", "M",
             "Mute or unmute the audio"),
+    Command("estimate_offset", "Estimate audio–motion &offset…", "Playback",
+            "offsets.estimate", "O", "Estimate how far the movement is shifted against the "
+            "audio (speech and movement energy, a clap), with its confidence; Enter applies "
+            "it, Undo takes it back"),
     Command("next_unrated", "Next &unrated recording", "Rate", "next_unrated", "N",
             "Open the next recording in the list whose rating is not complete", toolbar=True),
     Command("train", "&Train a model…", "Model", "models.train", "Ctrl+T",

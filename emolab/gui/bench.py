@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from emolab.benchmarks import resident_memory_mb
 from emolab.gui.bench_scripts import (
     BIG_SCRIPT,
     LONG_PAIR_SCRIPT,
@@ -131,13 +132,6 @@ def _train_in_window(demo: Path, fusion: str = "early") -> dict:
     return {"error": child.stderr.strip().splitlines()[-3:]}
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
-
-
 def _big_project(path: Path, participants: int) -> None:
     """A project of ``participants`` × 102 recordings (99 → 10,098; 980 → 99,960)."""
     from emolab.project.store import Project
@@ -229,7 +223,7 @@ def run() -> dict:
         while time.monotonic() < end:
             app.processEvents()
             time.sleep(0.005)
-        results["rss_mb_demo_open_playing"] = _rss_mb()
+        results["rss_mb_demo_open_playing"] = resident_memory_mb()
         window.close()
 
         results["switching_while_playing"] = _switch_stress(demo)

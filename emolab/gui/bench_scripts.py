@@ -85,10 +85,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from emolab.gui.main_window import MainWindow
-def status(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return round(int(line.split()[1]) / 1024, 1)
+from emolab.benchmarks import resident_memory_mb as status  # None where no /proc
 app = QApplication([])
 window = MainWindow(use_audio=False)
 window.resize(1400, 860)
@@ -143,7 +140,8 @@ print(json.dumps(result), flush=True)
 
 
 SUGGEST_SCRIPT = """
-import json, resource, sys, time
+import json, sys, time
+from emolab.benchmarks import peak_memory_mb
 from emolab.core.progress import run_to_end
 from emolab.project.models import predict_missing
 from emolab.project.store import Project
@@ -152,8 +150,7 @@ with Project.open(sys.argv[1]) as project:
     report = run_to_end(predict_missing(project))
 print(json.dumps({
     "long_pair_60min_suggestion_s": round(time.perf_counter() - start, 1),
-    "long_pair_60min_suggestion_peak_rss_mb": round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "long_pair_60min_suggestion_peak_rss_mb": peak_memory_mb(),
     "long_pair_60min_suggestions_added": report.added,
 }), flush=True)
 """

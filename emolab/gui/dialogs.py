@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -55,6 +56,11 @@ class ImportDialog(JobDialog):
         row.addWidget(QLabel("Naming scheme"))
         row.addWidget(self.scheme, 1)
         layout.addLayout(row)
+        self.estimate_offsets = QCheckBox(
+            "Then estimate each recording's audio–motion offset (a clap, speech and movement "
+            "energy) and offer the confident ones"
+        )
+        layout.addWidget(self.estimate_offsets)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         self.text = QPlainTextEdit()

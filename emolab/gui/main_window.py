@@ -17,6 +17,7 @@ from emolab.gui.agreement_panel import AgreementDock
 from emolab.gui.dialogs import ask_rater, confirm_discard, show_problem
 from emolab.gui.exchange import Exchange
 from emolab.gui.model_versions import ModelVersions
+from emolab.gui.offset_dialog import OffsetEstimates
 from emolab.gui.player import ClockFactory, Player
 from emolab.gui.project_files import ProjectFiles
 from emolab.gui.session_view import SessionView
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.view = SessionView(self)
         self.files, self.exchange = ProjectFiles(self), Exchange(self)
+        self.offsets = OffsetEstimates(self)
         self.segments = SegmentEditor(self)
         self._build_ui()
         self.actions = Actions(self, COMMANDS)
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.status.show_audio_output(self.multimedia)
         self.browser.recording_selected.connect(self.open_recording)
         self.transport.offset_changed.connect(lambda s: self.session and self.session.set_offset(s))
+        self.transport.estimate_requested.connect(lambda: self.offsets.estimate())
         self.rating_form.field_changed.connect(self.rate)
         self.rating_form.next_unrated.connect(self.next_unrated)
         self.rating_form.retry_requested.connect(self.retry_saving)
@@ -178,6 +181,7 @@ class MainWindow(QMainWindow):
                 return False
         self.playback.pause()
         self.view.retry_timer.stop()
+        self.offsets.close_all()
         if session is not None:
             session.close()
         self.session = self.view.session = None

@@ -119,6 +119,11 @@ class MediaPlayerClock:
         self._shown = max(self._shown, self._base + elapsed)
         return self._shown
 
+    def backend_report(self) -> tuple[int, str]:
+        """The media backend's own position (ms) and error text ('' when none), as the smoke
+        test reads them to tell a working backend from the smoothed clock."""
+        return self._player.position(), self._player.errorString()
+
     def close(self) -> None:
         """Stop and release the source (queued like every other call)."""
         self.load(None)

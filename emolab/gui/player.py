@@ -1,4 +1,5 @@
-"""The player area: skeleton, waveform/spectrogram and transport around one timeline.
+"""The player area: skeleton, waveform/spectrogram (with acceleration lanes under them for
+an accelerometer recording) and transport around one timeline.
 
 It renders what the session decoded (the time axis, the movement) and plays it; the time
 mapping between audio and motion comes from the session (:class:`TimeMapping`)."""
@@ -15,8 +16,10 @@ from emolab.core.timebase import ElapsedClock, PlaybackClock, Timeline
 from emolab.gui import settings as gui_settings
 from emolab.gui.playback import MediaPlayerClock, PlaybackController, load_multimedia
 from emolab.gui.widgets.skeleton import SkeletonView
+from emolab.gui.widgets.traces import AccelerationTraceView
 from emolab.gui.widgets.transport import TransportBar
 from emolab.gui.widgets.waveform import WaveformView
+from emolab.io.motion import SensorClip
 from emolab.project.timing import TimeMapping
 
 ClockFactory = Callable[[Path | None], PlaybackClock]
@@ -39,9 +42,16 @@ class Player(QWidget):
             SkeletonView(),
             TransportBar(),
         )
+        self.traces = AccelerationTraceView()
+        self.traces.setVisible(False)  # shown for accelerometer recordings only
+        signals = QSplitter(Qt.Orientation.Vertical)
+        signals.addWidget(self.waveform)
+        signals.addWidget(self.traces)
+        signals.setStretchFactor(0, 3)
+        signals.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.skeleton)
-        splitter.addWidget(self.waveform)
+        splitter.addWidget(signals)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         # the waveform (where segments are marked) gets the larger share from the start
@@ -52,6 +62,7 @@ class Player(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.transport)
         self.waveform.seek_requested.connect(self.playback.seek)
+        self.traces.seek_requested.connect(self.playback.seek)
         self.transport.play_toggled.connect(self.playback.toggle)
         self.transport.stop_requested.connect(self.playback.stop)
         self.transport.step_requested.connect(self.step_frames)
@@ -92,6 +103,7 @@ class Player(QWidget):
         self.timeline.set_duration(media.duration)
         self.playback.ready = True
         self.playback.seek(0.0)
+        self._place_traces()
         self.show_position(self.timeline)
 
     def show_motion(self, timing: TimeMapping, loading: bool) -> None:
@@ -99,18 +111,36 @@ class Player(QWidget):
         motion = timing.motion
         self.skeleton.show_loading(loading)
         self.skeleton.set_clip(motion)
+        sensors = motion if isinstance(motion, SensorClip) else None
+        if sensors is not self.traces.clip:
+            self.traces.set_clip(sensors, timing.offset)
+            self._place_traces()
         if motion is not None and motion.fps:
             self.playback.frame_step = 1.0 / motion.fps
         self.show_position(self.timeline)
 
+    def _place_traces(self) -> None:
+        """Acceleration lanes follow the waveform's time axis, or show the whole recording
+        when there is no audio to follow."""
+        if self.traces.clip is None:
+            return
+        if self.waveform.has_audio:
+            self.traces.link_to(self.waveform.wave)
+        else:
+            self.traces.link_to(None)
+            self.traces.show_span(0.0, self.timeline.duration)
+
     def show_position(self, timeline: Timeline) -> None:
         self.waveform.set_position(timeline.position)
+        self.traces.set_position(timeline.position)
         self.skeleton.set_time(self.timing.motion_time(timeline.position))
         self.transport.show_state(timeline)
 
     def set_timing(self, timing: TimeMapping) -> None:
-        """A new audio↔motion offset: the skeleton moves, the audio does not."""
+        """A new audio↔motion offset: the skeleton and the acceleration lanes move, the
+        audio does not."""
         self.timing = timing
+        self.traces.set_offset(timing.offset)
         self.show_position(self.timeline)
 
     def jump(self, seconds: float) -> None:

@@ -57,6 +57,8 @@ class ProjectFiles:
         if dialog.imported:
             window.refresh_rows()
             window.start_prediction()
+            if dialog.estimate_offsets.isChecked():
+                window.offsets.estimate_folder(Path(dialog.folder.text().strip()))
 
     def study_settings(self) -> None:
         """Edit the open project's study settings (blind, order, condition)."""

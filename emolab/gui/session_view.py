@@ -39,6 +39,12 @@ class SessionView:
         w = self.window
         if kind in ("audio", "motion") and w.session is not None:
             w.session.media_arrived(kind, result)
+        elif kind == "offset" and w.session is not None:
+            w.status.job_done("")
+            w.session.offset_arrived(result)
+        elif kind == "offsets" and w.session is not None:
+            w.status.job_done("Audio–motion offsets estimated")
+            w.offsets.show_folder(result)
         elif kind == "rows":
             w.show_rows(result)
         elif kind == "predict" and w.session is not None:
@@ -59,6 +65,11 @@ class SessionView:
             if w.session is not None:
                 w.session.media_failed(kind, message)
             return
+        if kind == "offset":
+            w.status.job_done("")
+            if w.session is not None:
+                w.session.offset_failed(message)
+            return
         if kind == "predict" and w.session is not None:
             w.session.predictions_done()
         w.status.job_done(f"{kind} failed: {message}")
@@ -72,6 +83,7 @@ class SessionView:
             return
         if aspect == "recording":
             w.player.hold()
+            w.offsets.close()  # an estimate of the previous recording
             w.rating_form.show_notice(s.notice)
             self.show_rating()
             w.segments.refresh(reset=True)
@@ -104,6 +116,12 @@ class SessionView:
             self.show_suggestion()
         elif aspect == "message":
             w.status.say(s.message, 15)
+        elif aspect == "offset_estimate":
+            w.offsets.show_estimate()
+        elif aspect == "offset":  # recordings' offsets changed (applied, undone, redone)
+            w.transport.show_offset(s.timing.offset)
+            w.actions["undo"].setEnabled(s.can_undo)
+            w.actions["redo"].setEnabled(s.can_redo)
         w.player.set_timing(s.timing)
 
     def show_idle(self) -> None:

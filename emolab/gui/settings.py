@@ -15,7 +15,14 @@ DEFAULTS = {
 }
 
 
+#: A folder used instead of the per-user config folder (the smoke test's own, so a check
+#: of an installation leaves the user's recent projects, rater and layout alone).
+folder_override: Path | None = None
+
+
 def settings_path() -> Path:
+    if folder_override is not None:
+        return folder_override / "emolab.ini"
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("emolab", appauthor=False)) / "emolab.ini"

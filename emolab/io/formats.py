@@ -2,7 +2,7 @@
 
 This is the one table of supported extensions: naming schemes (which modality a file is),
 the audio reader and the motion registry all read it. A motion format module (BVH, CSV,
-NPZ) registers its reader and writer here when it is imported; :func:`motion_reader` and
+NPZ, C3D) registers its reader and writer here when it is imported; :func:`motion_reader` and
 :func:`motion_writer` import the module on first use, so the registry imports no reader and
 no reader imports the code that dispatches to it. Standard library only: naming schemes
 load without numpy.
@@ -23,6 +23,7 @@ MOTION_FORMATS: Mapping[str, str] = {
     ".bvh": "emolab.io.bvh",
     ".csv": "emolab.io.motion_csv",
     ".npz": "emolab.io.motion_npz",
+    ".c3d": "emolab.io.motion_c3d",
 }
 #: Video files are recognised by name (so a scheme can pair them) but not read.
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv")

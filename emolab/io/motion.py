@@ -1,13 +1,18 @@
-"""Body-joint movement: :class:`MotionClip`, the checks every reader shares, and
+"""Body-joint movement: :class:`MotionClip` (joint positions) and :class:`SensorClip`
+(per-joint accelerometer and gyroscope signals), the checks every reader shares, and
 :func:`read_motion` / :func:`write_motion`, which dispatch by extension to the readers
-and writers that :mod:`emolab.io.bvh`, :mod:`emolab.io.motion_csv` and
-:mod:`emolab.io.motion_npz` register in :mod:`emolab.io.formats`. Those modules import
-this one, never the other way round.
+and writers that :mod:`emolab.io.bvh`, :mod:`emolab.io.motion_csv` (with
+:mod:`emolab.io.imu_csv`), :mod:`emolab.io.motion_npz` and :mod:`emolab.io.motion_c3d`
+register in :mod:`emolab.io.formats`. Those modules import this one, never the other way
+round.
 
-Every reader returns joint positions in metres, y up, as float32 (frames × joints × 3),
-with frame times in seconds, finite and increasing. A file that cannot be read raises an
-:class:`~emolab.core.errors.EmolabError` naming the file and the reason, never anything
-else, so an import can reject that one file and go on.
+A position reader returns joint positions in metres, y up, as float32 (frames × joints ×
+3); the accelerometer reader returns accelerations in m/s² and angular velocities in
+rad/s, each in its sensor's own axes. Both share a time base: frame times in seconds,
+finite and increasing, and a skeleton whose roles say which body part each joint or sensor
+is. A file that cannot be read raises an :class:`~emolab.core.errors.EmolabError` naming
+the file and the reason, never anything else, so an import can reject that one file and
+go on.
 
 Missing and non-finite samples: NaN, +inf and −inf in positions (and in BVH channel
 values, which make the positions they move NaN), like values too large for float32, are
@@ -28,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emolab.core.errors import BadSamples, CorruptFile, EmptyFile
+from emolab.core.errors import BadSamples, CorruptFile, EmptyFile, UnsupportedFormat
 from emolab.io.boundary import reader_boundary
 from emolab.io.formats import motion_reader, motion_writer
 from emolab.io.skeletons import Skeleton
@@ -72,24 +77,25 @@ def figure_height(positions: np.ndarray) -> float:
     return float("nan")
 
 
-@dataclass(frozen=True)
-class MotionClip:
-    """Joint positions over time: metres, y up, NaN where a joint is missing."""
+class _TimedJoints:
+    """What every body clip offers: frames on a time base, joints of a skeleton, and
+    which samples are missing. ``_samples`` is the frames × joints × 3 signal."""
 
-    frame_times: np.ndarray  # (frames,) seconds, increasing
-    positions: np.ndarray  # (frames, joints, 3) float32 metres
+    frame_times: np.ndarray
     skeleton: Skeleton
-    path: Path | None = None
-    source_units: str = "m"
-    warnings: tuple[str, ...] = ()  # what reading repaired or found missing, for people
 
-    def __post_init__(self) -> None:
-        if self.positions.ndim != 3 or self.positions.shape[2] != 3:
-            raise ValueError(f"positions must be frames × joints × 3, not {self.positions.shape}")
-        if self.positions.shape[0] != self.frame_times.shape[0]:
-            raise ValueError("frame_times and positions differ in frame count")
-        if self.positions.shape[1] != self.skeleton.n_joints:
-            raise ValueError("positions and skeleton differ in joint count")
+    @property
+    def _samples(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _check_shape(self, what: str) -> None:
+        samples = self._samples
+        if samples.ndim != 3 or samples.shape[2] != 3:
+            raise ValueError(f"{what} must be frames × joints × 3, not {samples.shape}")
+        if samples.shape[0] != self.frame_times.shape[0]:
+            raise ValueError(f"frame_times and {what} differ in frame count")
+        if samples.shape[1] != self.skeleton.n_joints:
+            raise ValueError(f"{what} and skeleton differ in joint count")
 
     @property
     def joint_names(self) -> tuple[str, ...]:
@@ -101,11 +107,11 @@ class MotionClip:
 
     @property
     def n_frames(self) -> int:
-        return int(self.positions.shape[0])
+        return int(self._samples.shape[0])
 
     @property
     def n_joints(self) -> int:
-        return int(self.positions.shape[1])
+        return int(self._samples.shape[1])
 
     @property
     def fps(self) -> float:
@@ -124,20 +130,79 @@ class MotionClip:
 
     @property
     def missing_fraction(self) -> float:
-        """Share of (frame, joint) positions that are missing (NaN)."""
-        if self.positions.size == 0:
+        """Share of (frame, joint) samples that are missing (NaN)."""
+        if self._samples.size == 0:
             return 0.0
-        return float(np.isnan(self.positions).any(axis=2).mean())
+        return float(np.isnan(self._samples).any(axis=2).mean())
 
     def missing_per_joint(self) -> dict[str, float]:
         """Share of frames each joint is missing in (joints never missing are left out)."""
-        frac = np.isnan(self.positions).any(axis=2).mean(axis=0)
+        frac = np.isnan(self._samples).any(axis=2).mean(axis=0)
         return {n: float(f) for n, f in zip(self.joint_names, frac, strict=True) if f > 0}
 
     def frame_at(self, seconds: float) -> int:
         """Index of the frame shown at ``seconds``: the last frame starting at or before it."""
         i = int(np.searchsorted(self.frame_times, seconds, side="right")) - 1
         return min(max(i, 0), self.n_frames - 1)
+
+
+@dataclass(frozen=True)
+class MotionClip(_TimedJoints):
+    """Joint positions over time: metres, y up, NaN where a joint is missing."""
+
+    frame_times: np.ndarray  # (frames,) seconds, increasing
+    positions: np.ndarray  # (frames, joints, 3) float32 metres
+    skeleton: Skeleton
+    path: Path | None = None
+    source_units: str = "m"
+    warnings: tuple[str, ...] = ()  # what reading repaired or found missing, for people
+
+    def __post_init__(self) -> None:
+        self._check_shape("positions")
+
+    @property
+    def _samples(self) -> np.ndarray:
+        return self.positions
+
+
+@dataclass(frozen=True)
+class SensorClip(_TimedJoints):
+    """Inertial sensors on body joints over time, NaN where a sample is missing.
+
+    ``acceleration`` is what each accelerometer measured, in m/s² along the sensor's own
+    axes: with gravity (a sensor at rest reads about 9.81 m/s² upward) unless
+    ``gravity_included`` is False. ``angular_velocity`` (rad/s, sensor axes) is there when
+    gyroscopes were recorded. There are no positions: the skeleton names the joint each
+    sensor sits on, and its roles say which body part that is."""
+
+    frame_times: np.ndarray  # (frames,) seconds, increasing
+    acceleration: np.ndarray  # (frames, joints, 3) float32 m/s²
+    skeleton: Skeleton
+    angular_velocity: np.ndarray | None = None  # (frames, joints, 3) float32 rad/s
+    path: Path | None = None
+    gravity_included: bool = True
+    body_height: float | None = None  # metres, when the file says
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check_shape("acceleration")
+        gyro = self.angular_velocity
+        if gyro is not None and gyro.shape != self.acceleration.shape:
+            raise ValueError("angular_velocity and acceleration differ in shape")
+
+    @property
+    def _samples(self) -> np.ndarray:
+        return self.acceleration
+
+    def acceleration_magnitude(self) -> np.ndarray:
+        """|acceleration| per frame and joint (frames × joints, float32 m/s², NaN where
+        missing): rotation-invariant, so it needs no sensor orientation."""
+        with np.errstate(over="ignore"):  # a magnitude beyond float32 is inf, shown off-scale
+            return np.sqrt(np.sum(np.square(self.acceleration, dtype=np.float32), axis=2))
+
+
+#: A body-movement recording: joint positions or per-joint inertial sensors.
+BodyClip = MotionClip | SensorClip
 
 
 # ---- checks every reader shares ------------------------------------------------
@@ -213,6 +278,56 @@ def clip_from_samples(
     return MotionClip(times, metres, skeleton, path, source_units, warnings)
 
 
+def sensor_clip_from_samples(
+    frame_times: np.ndarray,
+    acceleration: np.ndarray,
+    angular_velocity: np.ndarray | None,
+    skeleton: Skeleton,
+    path: Path | None,
+    gravity_included: bool = True,
+    body_height: float | None = None,
+) -> SensorClip:
+    """A checked sensor clip from frame times (s), accelerations (m/s²) and angular
+    velocities (rad/s or None), each frames × joints × 3: non-finite samples missing
+    (NaN), short gaps repaired as for positions. Refuses a clip without one acceleration."""
+    times = np.asarray(frame_times, dtype=np.float64)
+    if acceleration.ndim != 3 or acceleration.shape[2] != 3:
+        raise CorruptFile(
+            f"accelerations have shape {acceleration.shape}; expected frames × joints × 3", path
+        )
+    n_frames, n_joints = acceleration.shape[:2]
+    if n_frames == 0:
+        raise EmptyFile("has no sensor samples", path)
+    if n_joints == 0:
+        raise EmptyFile("has no sensors", path)
+    check_sample_count(n_frames, n_joints, path)
+    if times.shape != (n_frames,):
+        raise CorruptFile(f"{times.size} frame times for {n_frames} frames", path)
+    check_frame_times(times, path)
+    if body_height is not None and not (np.isfinite(body_height) and 0.3 <= body_height <= 3.0):
+        raise CorruptFile(f"body height {body_height:g} m is not between 0.3 and 3 m", path)
+    warnings: list[str] = []
+    signals = []
+    for what, values in (("acceleration", acceleration), ("angular velocity", angular_velocity)):
+        if values is None:
+            signals.append(None)
+            continue
+        with np.errstate(all="ignore"):
+            values = values.astype(np.float32)
+        missing = ~np.isfinite(values).all(axis=2)
+        if what == "acceleration" and missing.all():
+            raise BadSamples("every acceleration is missing (NaN or infinite)", path)
+        if missing.any():
+            values[missing] = np.nan
+            said = repair_short_gaps(values, times)
+            warnings.append(said if what == "acceleration" else f"{what}: {said}")
+        signals.append(values)
+    return SensorClip(
+        times, signals[0], skeleton, signals[1], path, gravity_included, body_height,
+        tuple(warnings),
+    )  # fmt: skip
+
+
 def repair_short_gaps(positions: np.ndarray, times: np.ndarray) -> str:
     """Interpolate, in place, each joint's interior gaps of missing (NaN) frames lasting at
     most :data:`MAX_REPAIR_GAP_S`; return a sentence on what was repaired and what is left."""
@@ -266,8 +381,10 @@ def _count(n: int, noun: str) -> str:
 
 
 @reader_boundary
-def read_motion(path: str | Path, **options) -> MotionClip:
-    """Read a body-movement file by its extension (.bvh, .csv, .npz)."""
+def read_motion(path: str | Path, **options) -> BodyClip:
+    """Read a body-movement file by its extension (.bvh, .csv, .npz, .c3d): joint
+    positions (:class:`MotionClip`), or accelerometers (:class:`SensorClip`) from a CSV
+    in the accelerometer layout (:mod:`emolab.io.imu_csv`)."""
     path = Path(path)
     reader = motion_reader(path)
     if not path.exists():
@@ -277,7 +394,13 @@ def read_motion(path: str | Path, **options) -> MotionClip:
     return reader(path, **options)
 
 
-def write_motion(path: str | Path, clip: MotionClip, **options) -> None:
-    """Write a clip in the format its extension names."""
+def write_motion(path: str | Path, clip: BodyClip, **options) -> None:
+    """Write a clip in the format its extension names (accelerometers: CSV only)."""
     path = Path(path)
-    motion_writer(path)(path, clip, **options)
+    writer = motion_writer(path)
+    if isinstance(clip, SensorClip) and path.suffix.lower() != ".csv":
+        raise UnsupportedFormat(
+            f"accelerometer clips are written as CSV, not '{path.suffix}' (which holds positions)",
+            path,
+        )
+    writer(path, clip, **options)

@@ -13,11 +13,13 @@ Optional leading comment lines carry settings as ``key=value`` words::
 Empty cells, ``nan`` and ``inf`` mark a missing joint (short gaps are repaired, see
 :mod:`emolab.io.motion`). Joints are matched to a bundled topology
 (Kinect v2, humanoid BVH names) for parents and roles.
+
+A ``.csv`` whose header has a ``joint`` column holds per-joint accelerometers in long
+format instead, and is read by :mod:`emolab.io.imu_csv`.
 """
 
 from __future__ import annotations
 
-import csv
 import warnings
 from pathlib import Path
 
@@ -25,10 +27,13 @@ import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
 from emolab.io.boundary import reader_boundary
+from emolab.io.csv_text import line_of, positive_number, read_preamble, rows_with_lines
 from emolab.io.formats import register_reader, register_writer
+from emolab.io.imu_csv import is_sensor_header, sensor_clip_from_preamble, write_imu_csv
 from emolab.io.motion import (
     UNIT_SCALES,
-    MotionClip,
+    BodyClip,
+    SensorClip,
     check_sample_count,
     clip_from_samples,
     figure_height,
@@ -40,37 +45,17 @@ TIME_COLUMNS = ("time", "t", "timestamp", "seconds")
 _AXES = ("x", "y", "z")
 
 
-def _parse_settings(comment_lines: list[str]) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for line in comment_lines:
-        for word in line.lstrip("#").split():
-            key, sep, value = word.partition("=")
-            if sep:
-                settings[key.strip().lower()] = value.strip()
-    return settings
-
-
 @reader_boundary
-def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
-    """Read a wide CSV motion file (see module docs); errors name the file and line."""
+def read_motion_csv(path: str | Path, units: str | None = None) -> BodyClip:
+    """Read a wide CSV motion file (see module docs), or a per-joint accelerometer CSV
+    when its header has a ``joint`` column (:mod:`emolab.io.imu_csv`; ``units``, a length
+    unit, does not apply to it); errors name the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorruptFile(f"is not a UTF-8 text file ({exc.reason})", path) from exc
-    lines = text.splitlines()
-    comments, first = [], 0
-    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
-        comments.append(lines[first])
-        first += 1
-    if first >= len(lines):
-        raise EmptyFile("has no header row", path)
-    settings = _parse_settings(comments)
-    try:
-        header = [h.strip() for h in next(csv.reader(lines[first : first + 1]))]
-    except csv.Error as exc:
-        raise CorruptFile(f"is not valid CSV ({exc})", path) from exc
-    header_line = first + 1
+    preamble = read_preamble(path)
+    if is_sensor_header(preamble.header):
+        return sensor_clip_from_preamble(preamble, path)
+    lines, settings, header = preamble.lines, preamble.settings, preamble.header
+    first, header_line = preamble.header_index, preamble.header_line
     has_time = header[0].lower() in TIME_COLUMNS
     coords = header[1:] if has_time else header
     if not coords or len(coords) % 3:
@@ -95,20 +80,20 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
     check_sample_count(len(body), len(names), path)
     values = _parse_fast(body, len(header))
     if values is None:
-        values = _parse_cells(_rows_with_lines(lines, first + 1, path), header, path)
+        values = _parse_cells(rows_with_lines(lines, first + 1, path), header, path)
     if has_time:
         times = values[:, 0]
         if not np.isfinite(times).all():
             bad = int(np.argmax(~np.isfinite(times)))
-            raise CorruptFile("time is empty or not finite", path, _line_of(lines, first, bad))
+            raise CorruptFile("time is empty or not finite", path, line_of(lines, first, bad))
         if times.size > 1 and not (np.diff(times) > 0).all():
             bad = int(np.argmax(np.diff(times) <= 0)) + 1
-            raise CorruptFile("time does not increase", path, _line_of(lines, first, bad))
+            raise CorruptFile("time does not increase", path, line_of(lines, first, bad))
         positions = values[:, 1:]
     else:
         if "fps" not in settings:
             raise CorruptFile("has no time column and no '# fps=' setting", path)
-        fps = _positive_number(settings["fps"])
+        fps = positive_number(settings["fps"])
         if fps is None:
             raise CorruptFile(
                 f"'# fps={settings['fps']}' is not a positive frame rate in frames per second",
@@ -137,26 +122,6 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> MotionClip:
             raise CorruptFile(f"'# parents=' is not a skeleton: {problem}", path)
     skeleton = skeleton_for_names(names, parents, name=settings.get("skeleton", "custom"))
     return clip_from_samples(times, positions, skeleton, path, chosen)
-
-
-def _rows_with_lines(lines: list[str], start: int, path: Path) -> list[tuple[int, list[str]]]:
-    """(1-based line number, cells) of every non-blank data line from ``start``."""
-    try:
-        rows = list(csv.reader(lines[start:]))
-    except csv.Error as exc:
-        raise CorruptFile(f"is not valid CSV ({exc})", path) from exc
-    return [(i, r) for i, r in enumerate(rows, start=start + 1) if any(c.strip() for c in r)]
-
-
-def _line_of(lines: list[str], header_index: int, frame: int) -> int:
-    """1-based line number of data frame ``frame`` (blank lines skipped)."""
-    seen = -1
-    for number, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
-        if line.strip():
-            seen += 1
-            if seen == frame:
-                return number
-    return len(lines)
 
 
 def _parse_fast(lines: list[str], columns: int) -> np.ndarray | None:
@@ -197,17 +162,12 @@ def _parse_cells(data_rows: list[tuple[int, list[str]]], header: list[str],
     return values
 
 
-def _positive_number(text: str) -> float | None:
-    """``text`` as a finite number above zero, or None."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if np.isfinite(value) and value > 0 else None
-
-
-def write_motion_csv(path: str | Path, clip: MotionClip, precision: int = 6) -> None:
-    """Write a clip as wide CSV in metres, y up, with a settings comment line."""
+def write_motion_csv(path: str | Path, clip: BodyClip, precision: int = 6) -> None:
+    """Write a clip as wide CSV in metres, y up, with a settings comment line (a
+    :class:`SensorClip` in the accelerometer layout, :func:`write_imu_csv`)."""
+    if isinstance(clip, SensorClip):
+        write_imu_csv(path, clip, precision)
+        return
     header = ["time"] + [f"{n}_{a}" for n in clip.joint_names for a in _AXES]
     flat = clip.positions.reshape(clip.n_frames, -1).astype(np.float64)
     fmt = f"{{:.{precision}f}}"

@@ -119,17 +119,20 @@ class Skeleton:
 
 @dataclass(frozen=True)
 class Topology:
-    """A bundled topology file: a reference skeleton plus role aliases."""
+    """A bundled topology file: a reference skeleton plus role aliases, and for a marker
+    set (C3D) how each joint centre is made from markers (``markers`` in the file; see
+    :mod:`emolab.io.motion_c3d`)."""
 
     name: str
     title: str
     skeleton: Skeleton
     role_aliases: Mapping[str, tuple[str, ...]]
+    marker_groups: Mapping[str, list] = field(default_factory=dict)
 
 
 @cache
 def load_topology(name: str) -> Topology:
-    """A bundled topology by name (``kinect_v2``, ``humanoid``)."""
+    """A bundled topology by name (``kinect_v2``, ``humanoid``, ``plug_in_gait``)."""
     path = resource_path("skeletons", f"{name}.json")
     data = json.loads(path.read_text(encoding="utf-8"))
     names = tuple(j[0] for j in data["joints"])
@@ -141,6 +144,7 @@ def load_topology(name: str) -> Topology:
         title=data.get("title", data["name"]),
         skeleton=skeleton,
         role_aliases=aliases,
+        marker_groups=data.get("markers", {}),
     )
 
 

@@ -42,6 +42,9 @@ CLIP = 20.0
 QUANTILE = 0.99
 MARGIN = 1.25
 MIN_SCALE = 1e-6
+#: A recording with features of a modality but fewer than this share of them measured is
+#: outside (a model trained on complete vectors reads the rest as typical values).
+MIN_MEASURED_SHARE = 0.5
 #: Training recordings a summary needs (fewer: no domain check, said so).
 MIN_RECORDINGS = 20
 
@@ -222,6 +225,10 @@ def outside(summary: dict | None, data: Dataset) -> np.ndarray:
             flags |= np.nan_to_num(distance, nan=0.0) > spec["threshold"]
         elif spec:
             x = _rows(data, modality).astype(np.float64)
+            # most of a modality's features unmeasured (body features from accelerometers
+            # alone): the model never saw such a recording, whatever the rest say
+            measured = np.isfinite(x).sum(axis=1)
+            flags |= (measured > 0) & (measured < MIN_MEASURED_SHARE * x.shape[1])
             largest = _largest(x, _vector(spec, "median"), _vector(spec, "scale"))
             flags |= np.nan_to_num(distance, nan=0.0) > spec["threshold"]
             flags |= np.nan_to_num(largest, nan=0.0) > spec.get("max_threshold", np.inf)

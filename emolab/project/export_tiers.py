@@ -121,11 +121,17 @@ def rating_tiers(rows: Sequence[dict], duration: float) -> list[Tier]:
     return tiers
 
 
+#: Names Windows reserves for devices, whatever the extension or letter case.
+_WINDOWS_DEVICE = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?")
+
+
 def file_stem(key: str, taken: set[str], recording_id: int) -> str:
     """A recording's annotation file name: its key, characters unsafe in a file name
     replaced, and its id added should two keys meet (``taken`` gathers the names)."""
     stem = re.sub(r"[^A-Za-z0-9._-]", "_", key).lstrip(".") or f"recording-{recording_id}"
-    if stem.casefold() in taken:
+    if _WINDOWS_DEVICE.fullmatch(stem):  # Windows cannot create CON.eaf, nul.TextGrid, …
+        stem = f"_{stem}"
+    if stem.casefold() in taken:  # one file on a case-insensitive disk (macOS, Windows)
         stem = f"{stem}-{recording_id}"
     taken.add(stem.casefold())
     return stem

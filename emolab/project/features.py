@@ -8,8 +8,10 @@ file or a new extractor version computes afresh; nothing else does.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -101,7 +103,20 @@ class ExtractReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
-def _compute(path: str, modality: str) -> MediaFeatures | str:
+#: One file's features, or the reason they could not be computed.
+Computed = MediaFeatures | str
+#: Computes the features of (absolute path, modality) items and yields (index, result)
+#: pairs as they finish, in any order, checking the cancel token while it waits; closing
+#: the generator stops work still running. :func:`compute_locally` is the local one,
+#: :func:`emolab.project.dask_extract.cluster_computer` makes one for a Dask cluster.
+FeatureComputer = Callable[
+    [list[tuple[str, str]], CancelToken | None], Generator[tuple[int, Computed], None, None]
+]
+
+
+def compute_file(path: str, modality: str) -> Computed:
+    """One file's features, or why they could not be computed (the reason a failure is
+    reported with); runs wherever the file is read (this process, a joblib or Dask worker)."""
     try:
         return file_features(path, modality)
     except EmolabError as exc:
@@ -110,11 +125,37 @@ def _compute(path: str, modality: str) -> MediaFeatures | str:
         return f"features could not be computed: {exc}"
 
 
+def compute_locally(
+    items: list[tuple[str, str]], cancel: CancelToken | None = None, jobs: int = 1, batch: int = 32
+) -> Generator[tuple[int, Computed], None, None]:
+    """Features of (path, modality) items in this process, one at a time, or (``jobs`` > 1
+    and more than ``batch`` items) in joblib worker processes, ``batch`` items at a time."""
+    if jobs == 1 or len(items) <= batch:
+        for index, (path, modality) in enumerate(items):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield index, compute_file(path, modality)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs)
+    for start in range(0, len(items), batch):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        chunk = items[start : start + batch]
+        yield from enumerate(parallel(delayed(compute_file)(p, mod) for p, mod in chunk), start)
+
+
 def extract_features(
-    project: Project, jobs: int = 1, cancel: CancelToken | None = None, batch: int = 32
+    project: Project,
+    jobs: int = 1,
+    cancel: CancelToken | None = None,
+    batch: int = 32,
+    computer: FeatureComputer | None = None,
 ) -> Generator[Progress, None, ExtractReport]:
-    """Compute and cache features of every media file lacking them; ``jobs`` > 1 uses
-    joblib worker processes. Results are written by the calling thread, batch by batch."""
+    """Compute and cache features of every media file lacking them: in this process, in
+    ``jobs`` joblib worker processes, or with ``computer`` (a Dask cluster), which is given
+    absolute paths. Results are written by the calling thread only, ``batch`` at a time."""
     media = project.media()
     todo = missing_features(project, media)
     report = ExtractReport(cached=len({m.sha256 for m in media}) - len(todo))
@@ -127,32 +168,38 @@ def extract_features(
             reason = "missing" if status == "missing" else "changed on disk"
             report.failed.append((item.path, f"file is {reason} since import; re-import it"))
     todo = ready
-    parallel = None
-    if jobs != 1 and len(todo) > batch:
-        from joblib import Parallel
-
-        parallel = Parallel(n_jobs=jobs)
-    for start in range(0, len(todo), batch):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        yield Progress(start, len(todo), f"extracting {start}/{len(todo)}")
-        chunk = todo[start : start + batch]
-        args = [(str(project.media_path(m)), m.modality) for m in chunk]
-        if parallel is not None:
-            from joblib import delayed
-
-            results = parallel(delayed(_compute)(p, mod) for p, mod in args)
-        else:
-            results = [_compute(p, mod) for p, mod in args]
-        with project.transaction():
-            for media, result in zip(chunk, results, strict=True):
-                if isinstance(result, str):
-                    report.failed.append((media.path, result))
-                else:
-                    store_features(project, media.sha256, result)
-                    report.computed += 1
+    if computer is None:
+        computer = partial(compute_locally, jobs=jobs, batch=batch)
+    items = [(str(project.media_path(m).absolute()), m.modality) for m in todo]
+    yield Progress(0, len(todo), f"extracting 0/{len(todo)}")
+    unwritten: list[tuple[MediaFile, Computed]] = []
+    done = 0
+    with closing(computer(items, cancel)) as results:
+        for index, result in results:
+            unwritten.append((todo[index], result))
+            done += 1
+            if len(unwritten) == batch:
+                _write_features(project, unwritten, report)
+                unwritten = []
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield Progress(done, len(todo), f"extracting {done}/{len(todo)}")
+    _write_features(project, unwritten, report)
     yield Progress(len(todo), len(todo), "done")
     return report
+
+
+def _write_features(
+    project: Project, results: list[tuple[MediaFile, Computed]], report: ExtractReport
+) -> None:
+    """One transaction of computed features; failures go to the report."""
+    with project.transaction():
+        for media, result in results:
+            if isinstance(result, str):
+                report.failed.append((media.path, result))
+            else:
+                store_features(project, media.sha256, result)
+                report.computed += 1
 
 
 def feature_table(project: Project, recording_ids: list[int] | None = None) -> Dataset:

@@ -207,7 +207,8 @@ def import_folder(
                 raise BadName(f"same recording and modality as {first.name}; kept that one", path)
             facts = read_media(path, parsed.modality)
         except EmolabError as exc:
-            report.rejected.append(Rejected(printable_path(path), exc.reason))
+            where = "" if exc.line is None else f"line {exc.line}: "
+            report.rejected.append(Rejected(printable_path(path), where + exc.reason))
             continue
         except OSError as exc:
             reason = f"cannot be read: {exc.strerror or exc}"

@@ -59,7 +59,6 @@ backup API), the copy migrated and read, and the copy removed
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -68,6 +67,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from emolab.core.errors import ProjectError
+from emolab.core.paths import same_file
 from emolab.project.errors import describe_sqlite_error
 from emolab.project.merge_read import (
     _Edit,
@@ -330,18 +330,11 @@ def _origin(
     return who, model_id if in_target else None
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return a.absolute() == b.absolute()
-
-
 def read_source(path: str | Path, target: Project) -> _Side:
     """Everything a merge takes from SOURCE, read through a read-only connection (of a
     migrated temporary copy when SOURCE is in an older format)."""
     path = Path(path).absolute()
-    if _same_file(path, target.path):
+    if same_file(path, target.path):
         raise ProjectError("is the target project itself; merge another copy into it", path)
     with opened_source(path) as source:
         return _Side.read(source, path)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emolab.core.errors import ProjectError
+from emolab.core.paths import same_file
 from emolab.project.errors import describe_sqlite_error
 from emolab.project.forms import RatingForm
 from emolab.project.rating_rows import (  # noqa: F401  (the public names live on here too)
@@ -314,7 +315,7 @@ def _cell(value: object) -> object:
 def export_ratings(project: Project, path: str | Path) -> int:
     """Write every rating to a UTF-8 CSV (replacing it whole); returns the rows written."""
     path = Path(path)
-    if path.absolute() == project.path:
+    if same_file(path, project.path):  # also another spelling on a case-insensitive disk
         raise RatingsFileError("is the project itself; choose a .csv file to export to", path)
     rows = rating_table(project)
     temporary = path.with_name(f".{path.name}.tmp")

@@ -14,7 +14,8 @@ its fields.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from emolab.core.errors import EmolabError
@@ -34,11 +35,25 @@ EMOTION_FIXED = (
     "question has named the intended emotion"
 )
 
-#: What a listener may be told changed.
+#: What a listener may be told changed ('offset_estimate': the open recording's offset
+#: estimate is being computed or arrived; 'offset': recordings' offsets changed by an
+#: undoable edit, its undo or redo).
 ASPECTS = ("recording", "rating", "save", "time_axis", "motion", "suggestion", "message",
-           "study")  # fmt: skip
+           "study", "offset_estimate", "offset")  # fmt: skip
 #: Seconds a last save is allowed to wait for another program's lock when closing.
 CLOSING_BUSY_TIMEOUT_MS = 1500
+
+
+@dataclass(frozen=True)
+class OffsetEdit:
+    """An undoable change of recordings' audio↔motion offsets: (recording id, old s,
+    new s) for each recording it changed."""
+
+    changes: tuple[tuple[int, float, float], ...]
+
+    @property
+    def recording_id(self) -> int:
+        return self.changes[0][0]
 
 
 class Session(SuggestionVisibility):
@@ -67,6 +82,13 @@ class Session(SuggestionVisibility):
         self._model_info = None  # (model id, its ModelInfo), read once per model
         self._suggestions = None  # ((recording id, model id), its suggestions)
         self._pending_motion: JobFactory | None = None
+        self.offset_estimate = None  # project.offsets.MediaOffset of the open recording
+        self.offset_estimating = False
+        # offset edits interleave with the rating session's edits in one undo history:
+        # each is kept with how many rating edits were then on the rating session's stack
+        # (undo) or redo stack (redo), so undo and redo take back the newest step first
+        self._offset_undo: list[tuple[OffsetEdit, int]] = []
+        self._offset_redo: list[tuple[OffsetEdit, int]] = []
         try:
             self.hide_suggestions = bool(project.setting(HIDE_SETTING, False))
         except EmolabError as exc:
@@ -102,6 +124,8 @@ class Session(SuggestionVisibility):
             return False
         self.rater_problem = ""
         self.rating_session = RatingSession(self.project, rater_id, self.writes)
+        self._offset_undo.clear()  # a new rater starts a new history
+        self._offset_redo.clear()
         if self.recording is not None:
             self.rating_session.open_recording(self.recording.id)
         self.apply_study()
@@ -171,6 +195,8 @@ class Session(SuggestionVisibility):
         )
         self.refusal = ""
         self.media = RecordingMedia(recording_id)
+        self.offset_estimate, self.offset_estimating = None, False
+        self.jobs.cancel("offset")  # an estimate of the previous recording never arrives
         self.awaiting = {kind for kind, path in (("audio", audio_path), ("motion", body_path))
                          if path is not None}  # fmt: skip
         self.time_part = "audio" if audio_path is not None else "motion"
@@ -253,18 +279,120 @@ class Session(SuggestionVisibility):
         return float(offset) if queued else float(self.recording.sync_offset)
 
     def set_offset(self, seconds: float) -> None:
-        """Store the open recording's audio↔motion offset (s); undo is typing it back."""
+        """Store the open recording's audio↔motion offset (s), as nudged by hand (not an
+        undo step: undo is typing it back)."""
         if self.recording is None:
             return
-        rid, offset = self.recording.id, float(seconds)
-        self.writes.submit(PendingWrite(
-            f"motion offset of recording {rid}",
-            lambda project: project.set_sync_offset(rid, offset),
-            ("sync_offset", rid), offset))  # fmt: skip
-        self.timing = TimeMapping(offset, self.timing.motion)
+        offset = float(seconds)
+        self._write_offset(self.recording.id, offset)
         if self.writes.state is SaveState.SAVED:
             self._say(f"Motion offset {offset:+.3f} s saved")
         self.on_change("save")
+
+    def _write_offset(self, recording_id: int, offset: float) -> None:
+        self.writes.submit(PendingWrite(
+            f"motion offset of recording {recording_id}",
+            lambda project: project.set_sync_offset(recording_id, offset),
+            ("sync_offset", recording_id), offset))  # fmt: skip
+        if recording_id == self.recording_id:
+            self.timing = TimeMapping(offset, self.timing.motion)
+
+    def stored_offset(self, recording_id: int) -> float:
+        """A recording's offset (s) as saved or queued to be saved."""
+        queued, offset = self.writes.pending_value(("sync_offset", recording_id))
+        return float(offset) if queued else float(self.project.recording(recording_id).sync_offset)
+
+    # ---- estimating the offset ----------------------------------------------------------
+    def estimate_offset(self) -> bool:
+        """Estimate the open recording's offset from its decoded audio and movement (a job,
+        'offset', whose result goes to :meth:`offset_arrived`); False when they are not
+        both there, and :attr:`offset_estimate` says so."""
+        from emolab.features.offset import not_usable
+        from emolab.project.offsets import MediaOffset, estimate_media_job
+
+        media = self.media
+        if self.recording is None or media is None:
+            return False
+        rid = self.recording.id
+        if media.samples is None or media.motion is None:
+            if self.awaiting:
+                why = "the recording's audio and movement are still being read"
+            elif self.condition != "both":
+                why = f"this study's condition shows {self.condition} only"
+            else:
+                why = f"the recording has no {'audio' if media.samples is None else 'movement'}"
+            self.offset_estimate, self.offset_estimating = MediaOffset(rid, not_usable(why)), False
+            self.on_change("offset_estimate")
+            return False
+        samples, samplerate, motion = media.samples, media.samplerate, media.motion
+        self.offset_estimate, self.offset_estimating = None, True
+        self.on_change("offset_estimate")
+        self.jobs.start("offset", lambda token: estimate_media_job(
+            rid, samples, samplerate, motion, token))  # fmt: skip
+        return True
+
+    def offset_arrived(self, result) -> None:
+        """The 'offset' job's :class:`~emolab.project.offsets.MediaOffset` (dropped when
+        another recording is open by now)."""
+        if result.recording_id != self.recording_id:
+            return
+        self.offset_estimate, self.offset_estimating = result, False
+        self.on_change("offset_estimate")
+
+    def offset_failed(self, message: str) -> None:
+        from emolab.features.offset import not_usable
+        from emolab.project.offsets import MediaOffset
+
+        if self.recording is not None:
+            self.offset_arrived(MediaOffset(self.recording.id, not_usable(message)))
+
+    def apply_offset_estimate(self) -> OffsetEdit | None:
+        """Store the open recording's usable estimate as its offset (one undo step)."""
+        found = self.offset_estimate
+        if found is None or found.recording_id != self.recording_id or not found.estimate.usable:
+            return None
+        return self.change_offsets([(found.recording_id, float(found.estimate.offset))])
+
+    def change_offsets(self, offsets: Iterable[tuple[int, float]]) -> OffsetEdit | None:
+        """Set recordings' offsets (recording id, s) as one undoable edit; None when none
+        changes, or on a read-only project (the message says so)."""
+        if self.project.read_only:
+            self._say("Not changed: the project is read-only")
+            return None
+        changes = []
+        for rid, new in offsets:
+            old = self.stored_offset(rid)
+            if float(new) != old:
+                changes.append((rid, old, float(new)))
+        if not changes:
+            return None
+        edit = OffsetEdit(tuple(changes))
+        self._offset_undo.append((edit, len(self._rating_stack("undo"))))
+        self._offset_redo.clear()
+        self._rating_stack("redo").clear()  # a new step: nothing is left to redo
+        self._replay_offsets(edit, "new")
+        return edit
+
+    def _rating_stack(self, which: str) -> list:
+        rs = self.rating_session
+        if rs is None:
+            return []
+        return rs._undo if which == "undo" else rs._redo
+
+    def _replay_offsets(self, edit: OffsetEdit, how: str) -> None:
+        for rid, old, new in edit.changes:
+            self._write_offset(rid, old if how == "undo" else new)
+        if len(edit.changes) == 1:
+            rid, old, new = edit.changes[0]
+            shown = (new, old) if how == "undo" else (old, new)
+            key = self.project.recording(rid).key if rid != self.recording_id else "this recording"
+            label = "Undo: " if how == "undo" else "Redo: " if how == "redo" else ""
+            self._say(f"{label}motion offset of {key} {shown[0]:+.3f} → {shown[1]:+.3f} s")
+        else:
+            verb = {"undo": "restored", "redo": "set again", "new": "set"}[how]
+            self._say(f"Motion offsets of {len(edit.changes)} recordings {verb}")
+        self.on_change("save")
+        self.on_change("offset")  # after the undo and redo stacks say what is left
 
     def title(self) -> str:
         """The rating form's title: which recording, and what its file name says."""
@@ -299,7 +427,8 @@ class Session(SuggestionVisibility):
             self.on_change("rating")
             return False
         try:
-            self.rating_session.set(field, value, source, model_id)
+            if self.rating_session.set(field, value, source, model_id) is not None:
+                self._offset_redo.clear()  # a new step: nothing is left to redo
         except EmolabError as exc:
             self.refusal = f"Not saved: {exc.reason}"
             self.on_change("rating")
@@ -337,7 +466,10 @@ class Session(SuggestionVisibility):
         if not self.can_rate:
             return None
         try:
+            before = len(self.rating_session._undo)
             result = edit(self.rating_session)
+            if len(self.rating_session._undo) != before:
+                self._offset_redo.clear()  # a new step: nothing is left to redo
         except EmolabError as exc:
             self.refusal = f"Not saved: {exc.reason}"
             self.on_change("rating")
@@ -362,12 +494,24 @@ class Session(SuggestionVisibility):
             return False
         return True
 
-    def undo(self) -> Edit | None:
+    def undo(self) -> Edit | OffsetEdit | None:
+        """Take back the newest rating or offset change; returns it (or None)."""
+        if self._offset_undo and self._offset_undo[-1][1] == len(self._rating_stack("undo")):
+            edit = self._offset_undo.pop()[0]
+            self._offset_redo.append((edit, len(self._rating_stack("redo"))))
+            self._replay_offsets(edit, "undo")
+            return edit
         if not self.rating_session or not self._replay_allowed(self.rating_session._undo):
             return None
         return self._history(self.rating_session.undo())
 
-    def redo(self) -> Edit | None:
+    def redo(self) -> Edit | OffsetEdit | None:
+        """Make the newest undone change again; returns it (or None)."""
+        if self._offset_redo and self._offset_redo[-1][1] == len(self._rating_stack("redo")):
+            edit = self._offset_redo.pop()[0]
+            self._offset_undo.append((edit, len(self._rating_stack("undo"))))
+            self._replay_offsets(edit, "redo")
+            return edit
         if not self.rating_session or not self._replay_allowed(self.rating_session._redo):
             return None
         return self._history(self.rating_session.redo())
@@ -385,11 +529,11 @@ class Session(SuggestionVisibility):
 
     @property
     def can_undo(self) -> bool:
-        return bool(self.rating_session and self.rating_session.can_undo)
+        return bool(self._offset_undo) or bool(self.rating_session and self.rating_session.can_undo)
 
     @property
     def can_redo(self) -> bool:
-        return bool(self.rating_session and self.rating_session.can_redo)
+        return bool(self._offset_redo) or bool(self.rating_session and self.rating_session.can_redo)
 
     @property
     def save_state(self) -> SaveState:
@@ -445,7 +589,7 @@ class Session(SuggestionVisibility):
         return f"They were written to {target}."
 
     def close(self) -> None:
-        for kind in ("predict", "rows", "audio", "motion"):
+        for kind in ("predict", "rows", "audio", "motion", "offset"):
             self.jobs.cancel(kind)
         self.project.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emolab.io.motion import MotionClip
+from emolab.io.motion import BodyClip
 
 #: Motion frame rate assumed for stepping a recording without movement (frames/s).
 DEFAULT_STEP_FPS = 60.0
@@ -16,7 +16,7 @@ class TimeMapping:
     to find the motion time (positive when the movement starts recording earlier)."""
 
     offset: float = 0.0
-    motion: MotionClip | None = None
+    motion: BodyClip | None = None
 
     def motion_time(self, audio_seconds: float) -> float:
         return audio_seconds + self.offset

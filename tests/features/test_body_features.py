@@ -131,12 +131,12 @@ def test_ldlj_prefers_a_smooth_bell_to_a_jerky_profile():
 
 def test_smoothing_filter_is_3_db_down_at_6_6_hz():
     """The module docstring's figure: the −3 dB point of the σ = 20 ms Gaussian at 60 fps."""
-    from emolab.features.body import _lowpass
+    from emolab.features.body import lowpass
 
     fps, n = 60.0, 4096
     impulse = np.zeros((n, 1))
     impulse[n // 2] = 1.0
-    response = np.abs(np.fft.rfft(_lowpass(impulse, fps)[:, 0]))
+    response = np.abs(np.fft.rfft(lowpass(impulse, fps)[:, 0]))
     freqs = np.fft.rfftfreq(n, 1 / fps)
     cutoff = freqs[np.argmax(response < 10 ** (-3 / 20))]
     assert cutoff == pytest.approx(6.6, abs=0.05)

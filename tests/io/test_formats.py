@@ -22,7 +22,8 @@ def test_every_declared_motion_format_has_a_reader_and_a_writer():
 
 def test_naming_and_readers_share_one_table_of_extensions():
     assert MEDIA_EXTENSIONS is formats.MEDIA_EXTENSIONS
-    assert MEDIA_EXTENSIONS["body"] == set(formats.MOTION_FORMATS) == {".bvh", ".csv", ".npz"}
+    assert MEDIA_EXTENSIONS["body"] == set(formats.MOTION_FORMATS)
+    assert set(formats.MOTION_FORMATS) == {".bvh", ".csv", ".npz", ".c3d"}
     assert MEDIA_EXTENSIONS["audio"] == {".wav", ".flac", ".ogg", ".mp3"}
     assert modality_of_extension("a.FLAC") == "audio"
     assert modality_of_extension("a.npz") == "body"
@@ -31,12 +32,12 @@ def test_naming_and_readers_share_one_table_of_extensions():
 
 
 def test_an_undeclared_format_is_neither_read_nor_registered():
-    with pytest.raises(UnsupportedFormat, match=r"'\.c3d' is not a motion format"):
-        formats.motion_reader(Path("walk.c3d"))
+    with pytest.raises(UnsupportedFormat, match=r"'\.trc' is not a motion format"):
+        formats.motion_reader(Path("walk.trc"))
     with pytest.raises(UnsupportedFormat, match="cannot write motion"):
-        formats.motion_writer(Path("walk.c3d"))
+        formats.motion_writer(Path("walk.trc"))
     with pytest.raises(ValueError, match="MOTION_FORMATS"):
-        formats.register_reader(".c3d", lambda path: None)
+        formats.register_reader(".trc", lambda path: None)
 
 
 def test_format_modules_load_on_first_use_only():
@@ -44,7 +45,7 @@ def test_format_modules_load_on_first_use_only():
         "import sys\n"
         "import emolab.io.motion, emolab.io.naming\n"
         "print(sorted(m for m in ('emolab.io.bvh', 'emolab.io.motion_csv', 'emolab.io.motion_npz',"
-        " 'numpy') if m in sys.modules))\n"
+        " 'emolab.io.motion_c3d', 'c3d', 'numpy') if m in sys.modules))\n"
         "import emolab.io.formats as f, pathlib\n"
         "f.motion_reader(pathlib.Path('a.bvh'))\n"
         "print(sorted(m for m in ('emolab.io.bvh', 'emolab.io.motion_csv') if m in sys.modules))\n"
@@ -54,6 +55,17 @@ def test_format_modules_load_on_first_use_only():
     ).stdout.split("\n")
     assert out[0] == "['numpy']"  # the motion module itself, no format module
     assert out[1] == "['emolab.io.bvh']"
+
+
+def test_the_c3d_package_loads_when_a_c3d_file_is_read_only(tmp_path):
+    code = (
+        "import sys, pathlib\n"
+        "from emolab.io import formats\n"
+        "formats.motion_reader(pathlib.Path('a.c3d'))\n"
+        "print('emolab.io.motion_c3d' in sys.modules, 'c3d' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True False"
 
 
 def test_naming_schemes_load_without_numpy():

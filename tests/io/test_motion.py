@@ -200,7 +200,7 @@ def test_empty_and_unknown_motion_files(tmp_path):
     empty.write_text("")
     with pytest.raises(EmptyFile):
         read_motion(empty)
-    other = tmp_path / "x.c3d"
+    other = tmp_path / "x.trc"
     other.write_bytes(b"1")
     with pytest.raises(UnsupportedFormat, match="not a motion format"):
         read_motion(other)

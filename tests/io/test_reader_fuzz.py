@@ -35,6 +35,7 @@ def workdir(tmp_path_factory):
 @FUZZ
 @given(data=st.data())
 def test_reader_gives_a_valid_result_or_a_typed_error(reader, data, workdir):
-    """Audio, BVH, CSV, NPZ, and names with scheme files: read, or a typed error."""
+    """Audio, BVH, CSV, NPZ, C3D, accelerometer CSV, and names with scheme files: read,
+    or a typed error."""
     target = TARGETS[reader]
     target.run(data.draw(target.cases(), label=reader), workdir)

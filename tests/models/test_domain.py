@@ -159,3 +159,15 @@ def test_suggestions_of_recordings_unlike_the_training_data_are_flagged(split):
     assert all(r["outside"] for r in rows) and all("audio" in r for r in rows)
     assert domain_rows({}, probe) == [None] * 12  # no summary: nobody can tell
     assert domain_rows({"domain": {"audio": {"median": "x"}}}, probe) == [None] * 12
+
+
+def test_a_recording_with_most_of_a_modalitys_features_unmeasured_is_outside(split):
+    """Body features from accelerometers alone: one of nine measured, the rest NaN."""
+    train, unseen = split
+    summary = summarise(train)
+    probe = unseen.subset(np.arange(6))
+    assert not outside(summary, probe).any()
+    probe.body[:3, 1:] = np.nan  # only the first feature left
+    probe.body[3:, :4] = np.nan  # five of nine left: still comparable
+    flagged = outside(summary, probe)
+    assert flagged[:3].all() and not flagged[3:].any()

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from emolab.gui.camera import OrbitCamera
-from emolab.io.motion import MotionClip
+from emolab.io.motion import BodyClip, SensorClip
 
 SIDE_COLOURS = {-1: (40, 110, 220), 0: (70, 70, 70), 1: (220, 70, 50)}  # left, centre, right
 TRAIL_FRAMES = 30
@@ -42,12 +42,13 @@ class _OrbitViewBox(pg.ViewBox):
 
 
 class SkeletonView(QWidget):
-    """Shows one frame of a MotionClip; ``set_time`` picks the frame for a time."""
+    """Shows one frame of a MotionClip; ``set_time`` picks the frame for a time. A
+    SensorClip (accelerometers) has no positions: the view says so and keeps the frame."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.camera = OrbitCamera()
-        self.clip: MotionClip | None = None
+        self.clip: BodyClip | None = None
         self.frame = 0
         self.show_trails = True
         self._vb = _OrbitViewBox(self)
@@ -73,6 +74,7 @@ class SkeletonView(QWidget):
         self.placeholder = QLabel("No body movement for this recording")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #777; font-size: 14px;")
+        self.placeholder.setWordWrap(True)
         page = QWidget()
         inner = QVBoxLayout(page)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -95,9 +97,14 @@ class SkeletonView(QWidget):
             "Reading the body movement …" if loading else "No body movement for this recording"
         )
 
-    def set_clip(self, clip: MotionClip | None) -> None:
+    def set_clip(self, clip: BodyClip | None) -> None:
         self.clip = clip
+        self.frame = 0
         if clip is None:
+            self._stack.setCurrentWidget(self.placeholder)
+            return
+        if isinstance(clip, SensorClip):
+            self.placeholder.setText(sensor_note(clip))
             self._stack.setCurrentWidget(self.placeholder)
             return
         self._stack.setCurrentWidget(self._page)
@@ -115,7 +122,6 @@ class SkeletonView(QWidget):
             self._floor = float(np.nanmin(clip.positions[..., 1]))
             self._middle = np.nanmean(clip.positions.reshape(-1, 3), axis=0)
         self._span = float(np.nan_to_num(np.nanmax(extent), nan=2.0)) * 0.55 + 0.1
-        self.frame = 0
         self._floor_camera = None
         self.redraw()
         self.apply_zoom()
@@ -144,7 +150,7 @@ class SkeletonView(QWidget):
 
     def redraw(self) -> None:
         clip = self.clip
-        if clip is None:
+        if clip is None or isinstance(clip, SensorClip):
             return
         xy = self._project(clip.positions[self.frame].astype(np.float64))
         for side, index in self._bone_index.items():
@@ -179,3 +185,13 @@ class SkeletonView(QWidget):
                          [mx - size, y, mz + v], [mx + size, y, mz + v]]  # fmt: skip
         xy = self._project(np.array(segments))
         self.grid.setData(xy[:, 0], xy[:, 1])
+
+
+def sensor_note(clip: SensorClip) -> str:
+    """What the skeleton area says for an accelerometer recording."""
+    names = ", ".join(clip.joint_names[:6]) + (" …" if clip.n_joints > 6 else "")
+    return (
+        f"Accelerometers on {clip.n_joints} joint{'s' if clip.n_joints != 1 else ''} "
+        f"({names}):\nno joint positions to draw.\n"
+        f"Acceleration per sensor is shown under the waveform."
+    )

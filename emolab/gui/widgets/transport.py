@@ -32,6 +32,7 @@ class TransportBar(QWidget):
     loop_changed = Signal(bool)
     mute_changed = Signal(bool)
     offset_changed = Signal(float)
+    estimate_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,7 +78,10 @@ class TransportBar(QWidget):
         self.mute.setToolTip("Silence the audio (M); the clock keeps running")
         self.mute.toggled.connect(self.mute_changed.emit)
         layout.addWidget(self.mute)
-        layout.addWidget(QLabel("Motion offset"))
+        offset_label = QLabel("Offset")  # short: the player stays narrow beside wide docks
+        offset_label.setToolTip("Motion offset: seconds added to the audio time to find the "
+                                "motion frame")  # fmt: skip
+        layout.addWidget(offset_label)
         self.offset = QDoubleSpinBox()
         self.offset.setRange(-5.0, 5.0)
         self.offset.setSingleStep(0.01)
@@ -87,6 +91,12 @@ class TransportBar(QWidget):
                                "(saved in the project)")  # fmt: skip
         self.offset.valueChanged.connect(self.offset_changed.emit)
         layout.addWidget(self.offset)
+        self.estimate = QToolButton()
+        self.estimate.setText("Estimate…")
+        self.estimate.setToolTip("Estimate the offset from speech and movement energy or a "
+                                 "clap, with its confidence (O)")  # fmt: skip
+        self.estimate.clicked.connect(self.estimate_requested.emit)
+        layout.addWidget(self.estimate)
         layout.addStretch(1)
 
     def show_state(self, timeline: Timeline) -> None:

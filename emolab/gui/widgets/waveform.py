@@ -238,6 +238,11 @@ class WaveformView(QWidget):
         self._detail_timer.start()
 
     # ---- the recording -----------------------------------------------------------------
+    @property
+    def has_audio(self) -> bool:
+        """Whether a recording's audio is shown (not the placeholder)."""
+        return self._samples is not None
+
     def set_audio(
         self,
         samples: np.ndarray | None,
