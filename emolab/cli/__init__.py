@@ -83,10 +83,12 @@ def run(argv: Sequence[str], launch_gui: Callable[..., int] | None = None) -> in
             return int(launch_gui(project) or 0)
         return int(func(args) or 0)
     except Cancelled:
-        say("emolab: cancelled; nothing was changed", file=sys.stderr)
+        # writes are transactions: none is left half done; what a long job (extract)
+        # already stored, such as the features computed so far, is kept
+        say("emolab: cancelled; nothing half-done was written", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        say("emolab: interrupted; nothing was changed", file=sys.stderr)
+        say("emolab: interrupted; nothing half-done was written", file=sys.stderr)
         return 130
     except EmolabError as exc:
         say(f"emolab: error: {exc}", file=sys.stderr)
