@@ -86,3 +86,29 @@ def positive_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if np.isfinite(value) and value > 0 else None
+
+
+def number_cells(rows: list[tuple[int, list[str]]], header: list[str], path: Path,
+                 columns: list[int] | None = None) -> np.ndarray:  # fmt: skip
+    """Cell by cell, the numbers in ``columns`` (all by default) of ``rows`` (line number,
+    cells): empty or 'nan' cells are missing; a row of the wrong length or a cell that is
+    not a number is an error naming the line and the column."""
+    columns = list(range(len(header))) if columns is None else columns
+    values = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for k, (line, row) in enumerate(rows):
+        if len(row) != len(header):
+            raise CorruptFile(
+                f"row has {len(row)} values; the header has {len(header)} columns", path, line
+            )
+        for c, column in enumerate(columns):
+            cell = row[column].strip()
+            if cell == "" or cell.lower() == "nan":
+                values[k, c] = np.nan
+                continue
+            try:
+                values[k, c] = float(cell)
+            except ValueError:
+                raise CorruptFile(
+                    f"value '{cell}' in column '{header[column]}' is not a number", path, line
+                ) from None
+    return values

@@ -56,7 +56,13 @@ import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
 from emolab.io.boundary import reader_boundary
-from emolab.io.csv_text import CsvPreamble, line_of, read_preamble, rows_with_lines
+from emolab.io.csv_text import (
+    CsvPreamble,
+    line_of,
+    number_cells,
+    read_preamble,
+    rows_with_lines,
+)
 from emolab.io.motion import SensorClip, check_sample_count, sensor_clip_from_samples
 from emolab.io.skeletons import skeleton_for_names
 
@@ -143,8 +149,9 @@ def sensor_clip_from_preamble(preamble: CsvPreamble, path: Path) -> SensorClip:
     parsed = _parse_fast(data, len(header), used, joint_column)
     if parsed is None:
         rows = rows_with_lines(preamble.lines, first_data, path)
-        values, joints, line_numbers = _parse_cells(rows, preamble.header, used, joint_column,
-                                                    path)  # fmt: skip
+        values = number_cells(rows, preamble.header, path, used)
+        joints = [row[joint_column].strip() for _, row in rows]
+        line_numbers = [line for line, _ in rows]
     else:
         values, joints = parsed
         line_numbers = None
@@ -238,33 +245,6 @@ def _parse_fast(data: list[str], columns: int, used: list[int],
     if values.shape != (len(data), len(used)):
         return None
     return values, [line.split(",")[joint_column].strip() for line in data]
-
-
-def _parse_cells(rows: list[tuple[int, list[str]]], header: list[str], used: list[int],
-                 joint_column: int, path: Path):  # fmt: skip
-    """Cell by cell: empty or 'nan' numbers are missing; anything else not a number is an
-    error naming the line and the column. Returns (values, joints, line numbers)."""
-    values = np.empty((len(rows), len(used)), dtype=np.float64)
-    joints, numbers = [], []
-    for k, (line, row) in enumerate(rows):
-        if len(row) != len(header):
-            raise CorruptFile(
-                f"row has {len(row)} values; the header has {len(header)} columns", path, line
-            )
-        for c, column in enumerate(used):
-            cell = row[column].strip()
-            if cell == "" or cell.lower() == "nan":
-                values[k, c] = np.nan
-                continue
-            try:
-                values[k, c] = float(cell)
-            except ValueError:
-                raise CorruptFile(
-                    f"value '{cell}' in column '{header[column]}' is not a number", path, line
-                ) from None
-        joints.append(row[joint_column].strip())
-        numbers.append(line)
-    return values, joints, numbers
 
 
 def write_imu_csv(path: str | Path, clip: SensorClip, precision: int = 6) -> None:

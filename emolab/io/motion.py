@@ -241,6 +241,27 @@ def check_sample_count(n_frames: int, n_joints: int, path: Path | None) -> None:
         )
 
 
+def _checked_times(frame_times, samples: np.ndarray, path: Path | None, what: str,
+                   frames: str, joints: str) -> np.ndarray:  # fmt: skip
+    """The frame times (float64) of ``samples`` (frames × joints × 3, called ``what``),
+    checked: the shape, at least one frame (``frames``) and joint (``joints``), a bounded
+    sample count, one time per frame, finite and increasing."""
+    times = np.asarray(frame_times, dtype=np.float64)
+    if samples.ndim != 3 or samples.shape[2] != 3:
+        raise CorruptFile(f"{what} have shape {samples.shape}; expected frames × joints × 3",
+                          path)  # fmt: skip
+    n_frames, n_joints = samples.shape[:2]
+    if n_frames == 0:
+        raise EmptyFile(f"has no {frames}", path)
+    if n_joints == 0:
+        raise EmptyFile(f"has no {joints}", path)
+    check_sample_count(n_frames, n_joints, path)
+    if times.shape != (n_frames,):
+        raise CorruptFile(f"{times.size} frame times for {n_frames} frames", path)
+    check_frame_times(times, path)
+    return times
+
+
 def clip_from_samples(
     frame_times: np.ndarray,
     positions: np.ndarray,
@@ -250,20 +271,7 @@ def clip_from_samples(
 ) -> MotionClip:
     """A checked clip from frame times (s) and positions (frames × joints × 3) in
     ``source_units``: scaled to metres, non-finite samples missing, short gaps repaired."""
-    times = np.asarray(frame_times, dtype=np.float64)
-    if positions.ndim != 3 or positions.shape[2] != 3:
-        raise CorruptFile(
-            f"positions have shape {positions.shape}; expected frames × joints × 3", path
-        )
-    n_frames, n_joints = positions.shape[:2]
-    if n_frames == 0:
-        raise EmptyFile("has no motion frames", path)
-    if n_joints == 0:
-        raise EmptyFile("has no joints", path)
-    check_sample_count(n_frames, n_joints, path)
-    if times.shape != (n_frames,):
-        raise CorruptFile(f"{times.size} frame times for {n_frames} frames", path)
-    check_frame_times(times, path)
+    times = _checked_times(frame_times, positions, path, "positions", "motion frames", "joints")
     if source_units not in UNIT_SCALES:
         raise CorruptFile(f"unknown length unit '{source_units}'", path)
     with np.errstate(all="ignore"):
@@ -290,20 +298,8 @@ def sensor_clip_from_samples(
     """A checked sensor clip from frame times (s), accelerations (m/s²) and angular
     velocities (rad/s or None), each frames × joints × 3: non-finite samples missing
     (NaN), short gaps repaired as for positions. Refuses a clip without one acceleration."""
-    times = np.asarray(frame_times, dtype=np.float64)
-    if acceleration.ndim != 3 or acceleration.shape[2] != 3:
-        raise CorruptFile(
-            f"accelerations have shape {acceleration.shape}; expected frames × joints × 3", path
-        )
-    n_frames, n_joints = acceleration.shape[:2]
-    if n_frames == 0:
-        raise EmptyFile("has no sensor samples", path)
-    if n_joints == 0:
-        raise EmptyFile("has no sensors", path)
-    check_sample_count(n_frames, n_joints, path)
-    if times.shape != (n_frames,):
-        raise CorruptFile(f"{times.size} frame times for {n_frames} frames", path)
-    check_frame_times(times, path)
+    times = _checked_times(frame_times, acceleration, path, "accelerations", "sensor samples",
+                           "sensors")  # fmt: skip
     if body_height is not None and not (np.isfinite(body_height) and 0.3 <= body_height <= 3.0):
         raise CorruptFile(f"body height {body_height:g} m is not between 0.3 and 3 m", path)
     warnings: list[str] = []

@@ -27,7 +27,13 @@ import numpy as np
 
 from emolab.core.errors import CorruptFile, EmptyFile
 from emolab.io.boundary import reader_boundary
-from emolab.io.csv_text import line_of, positive_number, read_preamble, rows_with_lines
+from emolab.io.csv_text import (
+    line_of,
+    number_cells,
+    positive_number,
+    read_preamble,
+    rows_with_lines,
+)
 from emolab.io.formats import register_reader, register_writer
 from emolab.io.imu_csv import is_sensor_header, sensor_clip_from_preamble, write_imu_csv
 from emolab.io.motion import (
@@ -80,7 +86,7 @@ def read_motion_csv(path: str | Path, units: str | None = None) -> BodyClip:
     check_sample_count(len(body), len(names), path)
     values = _parse_fast(body, len(header))
     if values is None:
-        values = _parse_cells(rows_with_lines(lines, first + 1, path), header, path)
+        values = number_cells(rows_with_lines(lines, first + 1, path), header, path)
     if has_time:
         times = values[:, 0]
         if not np.isfinite(times).all():
@@ -135,30 +141,6 @@ def _parse_fast(lines: list[str], columns: int) -> np.ndarray | None:
         return None
     if values.shape != (len(lines), columns):
         return None
-    return values
-
-
-def _parse_cells(data_rows: list[tuple[int, list[str]]], header: list[str],
-                 path: Path) -> np.ndarray:  # fmt: skip
-    """Cell by cell: empty or 'nan' cells are missing; anything else not a number is an
-    error naming the line and the column."""
-    values = np.empty((len(data_rows), len(header)), dtype=np.float64)
-    for k, (line, row) in enumerate(data_rows):
-        if len(row) != len(header):
-            raise CorruptFile(
-                f"row has {len(row)} values; the header has {len(header)} columns", path, line
-            )
-        for c, cell in enumerate(row):
-            cell = cell.strip()
-            if cell == "" or cell.lower() == "nan":
-                values[k, c] = np.nan
-                continue
-            try:
-                values[k, c] = float(cell)
-            except ValueError:
-                raise CorruptFile(
-                    f"value '{cell}' in column '{header[c]}' is not a number", path, line
-                ) from None
     return values
 
 

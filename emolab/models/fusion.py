@@ -435,6 +435,12 @@ class LateFusion(ClassifierMixin, BaseEstimator):
         return np.divide(evidence, total, out=np.full_like(evidence, 0.5), where=total > 0)
 
 
+def _first_rows(values: np.ndarray) -> np.ndarray:
+    """Row of the first occurrence of each distinct value, in order of appearance."""
+    _, first = np.unique(values, return_index=True)
+    return np.sort(first)
+
+
 class TemporalFusion(ClassifierMixin, BaseEstimator):
     """A window classifier on audio + body features of 1 s windows; a recording's
     probability is the normalised mean of its windows' log-probabilities.
@@ -460,19 +466,19 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
         self.recording_temperature_ = 1.0
         if oof is not None:  # the windows' out-of-fold evidence, pooled per recording
             windows = _normalise_log(oof / self.model_.temperature_)
-            pooled, ids = self._pool(np.log(np.clip(windows, LOG_FLOOR, 1)), X[:, 1])
-            first = {rid: i for i, rid in reversed(list(enumerate(X[:, 1])))}
-            target = np.searchsorted(self.classes_, y[[first[r] for r in ids]])
+            pooled, first = self._pool(np.log(np.clip(windows, LOG_FLOOR, 1)), X[:, 1])
+            target = np.searchsorted(self.classes_, y[first])
             self.recording_temperature_ = fit_temperature(pooled, target)
         return self
 
     @staticmethod
     def _pool(log_p: np.ndarray, recording: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mean window log-probability per recording, recording ids) in order of first
-        appearance."""
-        ids = TemporalFusion.recordings(np.column_stack([recording, recording]))
+        """(mean window log-probability per recording, the row of each recording's first
+        window), recordings in order of first appearance."""
+        first = _first_rows(recording)
+        ids = recording[first]
         pooled = np.stack([log_p[recording == rid].mean(axis=0) for rid in ids])
-        return pooled, ids
+        return pooled, first
 
     def window_proba(self, X) -> np.ndarray:
         X = _narrow(np.asarray(X, dtype=float), fitted_width(self, LEGACY_WINDOW_COLUMNS))
@@ -481,8 +487,8 @@ class TemporalFusion(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def recordings(X) -> np.ndarray:
-        _, first = np.unique(np.asarray(X)[:, 1], return_index=True)
-        return np.asarray(X)[np.sort(first), 1]
+        column = np.asarray(X)[:, 1]
+        return column[_first_rows(column)]
 
     def predict_proba(self, X):
         X = np.asarray(X, dtype=float)
